@@ -1,0 +1,1 @@
+"""The application shell: the ``activeintel`` command wires the layers together."""

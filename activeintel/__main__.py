@@ -1,0 +1,3 @@
+from activeintel.cli import main
+
+raise SystemExit(main())

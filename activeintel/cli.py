@@ -1,0 +1,50 @@
+"""The ``activeintel`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.config import Settings
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="activeintel", description="ActiveIntel: conversational marketing assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="build the demo account (deterministic) and print its summary")
+    demo.add_argument("--contacts", type=int, default=5000, help="number of contacts (default 5000)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    demo.add_argument("--name", default="Demo Store", help="account name (default 'Demo Store')")
+    demo.add_argument(
+        "--now",
+        default=None,
+        help="anchor date YYYY-MM-DD for the 12 months of history (default: today, UTC)",
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema to the newest version")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = _build_parser().parse_args(argv)
+    settings = Settings()
+    if args.command == "demo":
+        from activeintel.demo_command import run_demo
+
+        return run_demo(settings, args)
+    if args.command == "db":
+        from core.db import make_engine, upgrade_database
+
+        engine = make_engine(settings.effective_database_url)
+        upgrade_database(engine)
+        print(f"Schema is up to date at {engine.url.render_as_string(hide_password=True)}")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
