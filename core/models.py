@@ -3,6 +3,7 @@
 from core.accounts.models import Account, User
 from core.automations.models import Automation, ScoreDefinition, ScoreValue
 from core.billing.models import ActivityEntry, SmsCreditEntry
+from core.chats.models import ActionRecord, ChatThread
 from core.campaigns.models import Campaign, CampaignLink, CampaignSend, EngagementEvent
 from core.commerce.models import AbandonedCart, Order, OrderItem
 from core.contacts.models import (
@@ -28,8 +29,8 @@ from core.segments.models import Segment
 from core.tracking.models import CustomEvent, PageVisit, TrackedDomain
 
 __all__ = [
-    "AbandonedCart", "Account", "ActivityEntry", "Automation", "Base", "BrandKit", "BusinessGoal", "Campaign",
-    "CampaignLink", "CampaignSend", "Contact", "ContactFieldValue", "ContactTag", "CrmAccount", "CustomEvent",
+    "AbandonedCart", "Account", "ActionRecord", "ActivityEntry", "Automation", "Base", "BrandKit", "BusinessGoal", "Campaign",
+    "CampaignLink", "CampaignSend", "ChatThread", "Contact", "ContactFieldValue", "ContactTag", "CrmAccount", "CustomEvent",
     "CustomField", "Deal", "DealTask", "EngagementEvent", "Form", "FormSubmission", "ListSubscription",
     "MailingList", "Note", "Order", "OrderItem", "PageVisit", "Pipeline", "SavedResponse",
     "SavedResponseCategory", "ScoreDefinition", "ScoreValue", "Segment", "SmsCreditEntry", "Stage", "Tag",

@@ -1,0 +1,46 @@
+"""The LangGraph graph: a model node and a tool node, looping until the model answers without tool calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.tools import BaseTool
+from langgraph.graph import END, START, StateGraph
+from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.runtime import Runtime
+from langgraph.types import Checkpointer
+
+from agent.context import TurnContext
+from agent.memory import trim_history
+from agent.prompts import system_prompt
+from agent.state import AgentState
+from core.accounts.service import get_account
+from tools.base import all_tools, render_domain_error
+
+
+def build_graph(
+    *, model: BaseChatModel, tools: Sequence[BaseTool] | None = None, checkpointer: Checkpointer = None
+) -> Any:
+    """Compile the agent graph around ``model`` (tests inject a scripted model and a test checkpointer)."""
+    tool_list = list(tools) if tools is not None else all_tools()
+    bound = model.bind_tools(tool_list)
+
+    async def call_model(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, list[BaseMessage]]:
+        ctx = runtime.context
+        with ctx.session_factory() as session:
+            account = get_account(session, account_id=ctx.account_id)
+        prompt = system_prompt(today=ctx.now.date().isoformat(), timezone=account.timezone, page=ctx.page)
+        history = trim_history(state["messages"])
+        response = await bound.ainvoke([SystemMessage(prompt), *history])
+        return {"messages": [response]}
+
+    builder = StateGraph(AgentState, context_schema=TurnContext)
+    builder.add_node("agent", call_model)
+    builder.add_node("tools", ToolNode(tool_list, handle_tool_errors=render_domain_error))
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", tools_condition, {"tools": "tools", END: END})
+    builder.add_edge("tools", "agent")
+    return builder.compile(checkpointer=checkpointer)

@@ -1,0 +1,3 @@
+"""Import every tool module so the registry is complete."""
+
+from tools import account  # noqa: F401
