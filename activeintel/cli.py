@@ -23,6 +23,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    chat = sub.add_parser("chat", help="chat with the assistant in the terminal")
+    chat.add_argument("--once", metavar="TEXT", default=None, help="run one turn, print the answer and exit")
+    chat.add_argument("--thread", default=None, help="continue this chat (thread id)")
+    decision = chat.add_mutually_exclusive_group()
+    decision.add_argument("--approve", action="store_true", help="with --once: approve a requested action")
+    decision.add_argument("--reject", action="store_true", help="with --once: reject a requested action")
+    chat.add_argument("--account", type=int, default=None, help="account id (default: the first account)")
+    chat.add_argument("--user", default=None, help="user email (default: the account's first admin)")
+
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema to the newest version")
     return parser
@@ -36,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
         from activeintel.demo_command import run_demo
 
         return run_demo(settings, args)
+    if args.command == "chat":
+        from activeintel.chat_command import run_chat
+
+        return run_chat(settings, args)
     if args.command == "db":
         from core.db import make_engine, upgrade_database
 

@@ -18,6 +18,7 @@ from agent.memory import trim_history
 from agent.prompts import system_prompt
 from agent.state import AgentState
 from core.accounts.service import get_account
+from core.catalog import account_catalog
 from tools.base import all_tools, render_domain_error
 
 
@@ -32,7 +33,10 @@ def build_graph(
         ctx = runtime.context
         with ctx.session_factory() as session:
             account = get_account(session, account_id=ctx.account_id)
-        prompt = system_prompt(today=ctx.now.date().isoformat(), timezone=account.timezone, page=ctx.page)
+            catalog = account_catalog(session, account_id=ctx.account_id)
+        prompt = system_prompt(
+            today=ctx.now.date().isoformat(), timezone=account.timezone, page=ctx.page, catalog=catalog
+        )
         history = trim_history(state["messages"])
         response = await bound.ainvoke([SystemMessage(prompt), *history])
         return {"messages": [response]}

@@ -22,11 +22,16 @@ numbers from the tools, and explain failed sends. Rules:
 Today is {today}. The account's time zone is {timezone}."""
 
 PAGE_CONTEXT_PREFIX = "PAGE_CONTEXT: "
+CATALOG_PREFIX = "CATALOG: "
 
 
-def system_prompt(*, today: str, timezone: str, page: PageContext | None) -> str:
-    """Build the system prompt; page context goes on its own line so any model (offline too) can read it."""
+def system_prompt(
+    *, today: str, timezone: str, page: PageContext | None, catalog: dict[str, list[str]] | None = None
+) -> str:
+    """Build the system prompt; page context and catalog go on their own lines so any model can read them."""
     text = SYSTEM_PROMPT.format(today=today, timezone=timezone)
+    if catalog:
+        text += "\nNames in this account (most recent first):\n" + CATALOG_PREFIX + json.dumps(catalog)
     if page is not None:
         blob = {"page": page.page, "object_type": page.object_type, "object_id": page.object_id, **page.details}
         text += (

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("./data"), alias="ACTIVEINTEL_DATA_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     model: str = Field(default="offline", alias="ACTIVEINTEL_MODEL")
+    openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
 
     @property
     def effective_database_url(self) -> str:

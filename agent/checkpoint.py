@@ -1,0 +1,35 @@
+"""Chat memory: the LangGraph checkpointer for the configured database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from core.config import Settings
+
+
+def _postgres_conninfo(url: str) -> str:
+    # The checkpointer speaks psycopg directly: strip SQLAlchemy's "+driver" suffix.
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+@asynccontextmanager
+async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
+    """AsyncSqliteSaver in the data folder by default; AsyncPostgresSaver when DATABASE_URL is PostgreSQL.
+
+    Must be entered inside the running event loop (the savers bind to it).
+    """
+    url = settings.effective_database_url
+    if url.startswith("postgresql"):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        async with AsyncPostgresSaver.from_conn_string(_postgres_conninfo(url)) as saver:
+            await saver.setup()
+            yield saver
+        return
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    async with AsyncSqliteSaver.from_conn_string(str(settings.data_dir / "checkpoints.sqlite")) as saver:
+        yield saver
