@@ -15,7 +15,7 @@ from langgraph.types import interrupt
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from agent.context import TurnContext
+from tools.context import TurnContext
 from core.chats.service import find_action, record_action
 from core.errors import DomainError, InvalidRequest
 
@@ -85,6 +85,18 @@ def dump(value: BaseModel | list[BaseModel] | dict[str, Any] | list[Any]) -> str
             default=str,
         )
     return json.dumps(value, default=str)
+
+
+def dump_object(kind: str, value: BaseModel | dict[str, Any], **extra: Any) -> str:
+    """A single-object result tagged with its kind, so follow-ups ("it", "that segment") can find it."""
+    data = value.model_dump(mode="json", exclude_none=True) if isinstance(value, BaseModel) else dict(value)
+    return json.dumps({"object": kind, **data, **extra}, default=str)
+
+
+def dump_list(kind: str, items: list[BaseModel] | list[dict[str, Any]], **extra: Any) -> str:
+    """A list result tagged with its item kind, so "the second one" can be resolved."""
+    rows = [i.model_dump(mode="json", exclude_none=True) if isinstance(i, BaseModel) else i for i in items]
+    return json.dumps({"object": "list", "item_kind": kind, "items": rows, **extra}, default=str)
 
 
 def render_domain_error(error: DomainError) -> str:

@@ -1,0 +1,33 @@
+"""The per-turn run context: who is asking, where, and when. Tools read scope from here, never from the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """Where the user is in the web app: the page and the object open there."""
+
+    page: str
+    object_type: str | None = None
+    object_id: int | None = None
+    # Free-form page state the sidebar sends, e.g. the contacts filter being built.
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """Static per-run context passed to the graph as ``context=``."""
+
+    account_id: int
+    user_id: int
+    session_factory: sessionmaker[Session]
+    now: datetime
+    thread_id: str
+    page: PageContext | None = None
+    surface: str = "web"
