@@ -37,39 +37,40 @@ LANGUAGES: dict[str, str] = {
     "fa": "Persian", "ff": "Fulah", "fi": "Finnish", "fj": "Fijian", "fo": "Faroese", "fr": "French",
     "fy": "Western Frisian", "ga": "Irish", "gd": "Scottish Gaelic", "gl": "Galician", "gn": "Guarani",
     "gu": "Gujarati", "gv": "Manx", "ha": "Hausa", "he": "Hebrew", "hi": "Hindi", "ho": "Hiri Motu",
-    "hr": "Croatian", "ht": "Haitian", "hu": "Hungarian", "hy": "Armenian", "hz": "Herero", "ia": "Interlingua",
-    "id": "Indonesian", "ie": "Interlingue", "ig": "Igbo", "ii": "Sichuan Yi", "ik": "Inupiaq", "io": "Ido",
-    "is": "Icelandic", "it": "Italian", "iu": "Inuktitut", "ja": "Japanese", "jv": "Javanese", "ka": "Georgian",
-    "kg": "Kongo", "ki": "Kikuyu", "kj": "Kuanyama", "kk": "Kazakh", "kl": "Kalaallisut", "km": "Khmer",
-    "kn": "Kannada", "ko": "Korean", "kr": "Kanuri", "ks": "Kashmiri", "ku": "Kurdish", "kv": "Komi",
-    "kw": "Cornish", "ky": "Kyrgyz", "la": "Latin", "lb": "Luxembourgish", "lg": "Ganda", "li": "Limburgish",
-    "ln": "Lingala", "lo": "Lao", "lt": "Lithuanian", "lu": "Luba-Katanga", "lv": "Latvian", "mg": "Malagasy",
-    "mh": "Marshallese", "mi": "Maori", "mk": "Macedonian", "ml": "Malayalam", "mn": "Mongolian",
-    "mr": "Marathi", "ms": "Malay", "mt": "Maltese", "my": "Burmese", "na": "Nauru", "nb": "Norwegian Bokmål",
-    "nd": "North Ndebele", "ne": "Nepali", "ng": "Ndonga", "nl": "Dutch", "nn": "Norwegian Nynorsk",
-    "no": "Norwegian", "nr": "South Ndebele", "nv": "Navajo", "ny": "Chichewa", "oc": "Occitan",
-    "oj": "Ojibwa", "om": "Oromo", "or": "Oriya", "os": "Ossetian", "pa": "Punjabi", "pi": "Pali",
-    "pl": "Polish", "ps": "Pashto", "pt": "Portuguese", "qu": "Quechua", "rm": "Romansh", "rn": "Rundi",
-    "ro": "Romanian", "ru": "Russian", "rw": "Kinyarwanda", "sa": "Sanskrit", "sc": "Sardinian", "sd": "Sindhi",
-    "se": "Northern Sami", "sg": "Sango", "si": "Sinhala", "sk": "Slovak", "sl": "Slovenian", "sm": "Samoan",
-    "sn": "Shona", "so": "Somali", "sq": "Albanian", "sr": "Serbian", "ss": "Swati", "st": "Southern Sotho",
-    "su": "Sundanese", "sv": "Swedish", "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "tg": "Tajik",
-    "th": "Thai", "ti": "Tigrinya", "tk": "Turkmen", "tl": "Tagalog", "tn": "Tswana", "to": "Tonga",
-    "tr": "Turkish", "ts": "Tsonga", "tt": "Tatar", "tw": "Twi", "ty": "Tahitian", "ug": "Uyghur",
-    "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek", "ve": "Venda", "vi": "Vietnamese", "vo": "Volapük",
-    "wa": "Walloon", "wo": "Wolof", "xh": "Xhosa", "yi": "Yiddish", "yo": "Yoruba", "za": "Zhuang",
-    "zh": "Chinese", "zu": "Zulu",
+    "hr": "Croatian", "ht": "Haitian", "hu": "Hungarian", "hy": "Armenian", "hz": "Herero",
+    "ia": "Interlingua", "id": "Indonesian", "ie": "Interlingue", "ig": "Igbo", "ii": "Sichuan Yi",
+    "ik": "Inupiaq", "io": "Ido", "is": "Icelandic", "it": "Italian", "iu": "Inuktitut", "ja": "Japanese",
+    "jv": "Javanese", "ka": "Georgian", "kg": "Kongo", "ki": "Kikuyu", "kj": "Kuanyama", "kk": "Kazakh",
+    "kl": "Kalaallisut", "km": "Khmer", "kn": "Kannada", "ko": "Korean", "kr": "Kanuri", "ks": "Kashmiri",
+    "ku": "Kurdish", "kv": "Komi", "kw": "Cornish", "ky": "Kyrgyz", "la": "Latin", "lb": "Luxembourgish",
+    "lg": "Ganda", "li": "Limburgish", "ln": "Lingala", "lo": "Lao", "lt": "Lithuanian", "lu": "Luba-Katanga",
+    "lv": "Latvian", "mg": "Malagasy", "mh": "Marshallese", "mi": "Maori", "mk": "Macedonian",
+    "ml": "Malayalam", "mn": "Mongolian", "mr": "Marathi", "ms": "Malay", "mt": "Maltese", "my": "Burmese",
+    "na": "Nauru", "nb": "Norwegian Bokmål", "nd": "North Ndebele", "ne": "Nepali", "ng": "Ndonga",
+    "nl": "Dutch", "nn": "Norwegian Nynorsk", "no": "Norwegian", "nr": "South Ndebele", "nv": "Navajo",
+    "ny": "Chichewa", "oc": "Occitan", "oj": "Ojibwa", "om": "Oromo", "or": "Oriya", "os": "Ossetian",
+    "pa": "Punjabi", "pi": "Pali", "pl": "Polish", "ps": "Pashto", "pt": "Portuguese", "qu": "Quechua",
+    "rm": "Romansh", "rn": "Rundi", "ro": "Romanian", "ru": "Russian", "rw": "Kinyarwanda", "sa": "Sanskrit",
+    "sc": "Sardinian", "sd": "Sindhi", "se": "Northern Sami", "sg": "Sango", "si": "Sinhala", "sk": "Slovak",
+    "sl": "Slovenian", "sm": "Samoan", "sn": "Shona", "so": "Somali", "sq": "Albanian", "sr": "Serbian",
+    "ss": "Swati", "st": "Southern Sotho", "su": "Sundanese", "sv": "Swedish", "sw": "Swahili", "ta": "Tamil",
+    "te": "Telugu", "tg": "Tajik", "th": "Thai", "ti": "Tigrinya", "tk": "Turkmen", "tl": "Tagalog",
+    "tn": "Tswana", "to": "Tonga", "tr": "Turkish", "ts": "Tsonga", "tt": "Tatar", "tw": "Twi",
+    "ty": "Tahitian", "ug": "Uyghur", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek", "ve": "Venda",
+    "vi": "Vietnamese", "vo": "Volapük", "wa": "Walloon", "wo": "Wolof", "xh": "Xhosa", "yi": "Yiddish",
+    "yo": "Yoruba", "za": "Zhuang", "zh": "Chinese", "zu": "Zulu",
 }
 
 # ISO 3166-1 alpha-2 country codes.
 COUNTRIES = frozenset(
-    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY
-    BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM
-    FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT
-    JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN
-    MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT
-    PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL
-    TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW""".split()
+    """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
+    BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES
+    ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE
+    IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY
+    MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU
+    NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM
+    SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE
+    VG VI VN VU WF WS YE YT ZA ZM ZW""".split()
 )
 
 # Standard personalization tags a custom field must not shadow.
@@ -167,7 +168,8 @@ def parse_timezone(raw: str) -> str:
     near = nearest_names(text.replace(" ", "_"), _zones_by_lower().values())
     hint = (" Did you mean " + ", ".join(repr(n) for n in near) + "?") if near else ""
     raise InvalidRequest(
-        f"Time zone {raw!r} is not a known IANA zone; use a name like 'America/New_York' or 'Europe/Paris'.{hint}",
+        f"Time zone {raw!r} is not a known IANA zone; use a name like 'America/New_York' or "
+        f"'Europe/Paris'.{hint}",
         field="timezone",
     )
 
@@ -179,7 +181,7 @@ def parse_country(raw: str) -> str:
         code = "GB"
     if code not in COUNTRIES:
         raise InvalidRequest(
-            f"Country {raw!r} is not an ISO 3166-1 two-letter code; use a code like 'US', 'GB', 'FR' or 'DE'.",
+            f"Country {raw!r} is not an ISO 3166-1 two-letter code; use a code like 'US', 'GB' or 'FR'.",
             field="country",
         )
     return code
@@ -203,21 +205,24 @@ def parse_number(raw: object, *, field: str) -> Decimal:
     """Return a Decimal with at most 4 decimal places within the storable range."""
     if isinstance(raw, bool):
         raise InvalidRequest(f"{field} must be a number, got {raw!r}.", field=field)
+    not_a_number = InvalidRequest(f"{field} {raw!r} is not a number; use digits like 42 or 9.5.", field=field)
     try:
         value = Decimal(str(raw).strip().replace(",", "")) if not isinstance(raw, Decimal) else raw
     except InvalidOperation:
-        raise InvalidRequest(f"{field} {raw!r} is not a number; use digits like 42 or 19.99.", field=field) from None
+        raise not_a_number from None
     if not value.is_finite():
-        raise InvalidRequest(f"{field} {raw!r} is not a finite number; use digits like 42 or 19.99.", field=field)
+        raise not_a_number
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -NUMBER_PLACES:
         rounded = value.quantize(Decimal(1).scaleb(-NUMBER_PLACES))
         raise InvalidRequest(
-            f"{field} {raw!r} has more than {NUMBER_PLACES} decimal places; round it, e.g. {rounded}.", field=field
+            f"{field} {raw!r} has more than {NUMBER_PLACES} decimal places; round it, e.g. {rounded}.",
+            field=field,
         )
     if abs(value) > NUMBER_MAX:
         raise InvalidRequest(
-            f"{field} {raw!r} is out of range; numbers must be between -{NUMBER_MAX:,.0f} and {NUMBER_MAX:,.0f}.",
+            f"{field} {raw!r} is out of range; numbers must be between -{NUMBER_MAX:,.0f} and "
+            f"{NUMBER_MAX:,.0f}.",
             field=field,
         )
     return value
@@ -299,7 +304,8 @@ def parse_options(field_type: FieldType, options: list[str] | None, *, field: st
     if field_type != FieldType.DROPDOWN:
         if options:
             raise InvalidRequest(
-                f"Field {field!r} is of type {field_type.value!r}; only dropdown fields take options.", field="options"
+                f"Field {field!r} is of type {field_type.value!r}; only dropdown fields take options.",
+                field="options",
             )
         return []
     cleaned: list[str] = []
@@ -312,12 +318,15 @@ def parse_options(field_type: FieldType, options: list[str] | None, *, field: st
                 f"Dropdown option {text[:40]!r}... is longer than {OPTION_MAX} characters.", field="options"
             )
         if text.lower() in (c.lower() for c in cleaned):
-            raise InvalidRequest(f"Dropdown {field!r} lists option {text!r} twice; keep one.", field="options")
+            raise InvalidRequest(f"Dropdown {field!r} lists {text!r} twice; keep one.", field="options")
         cleaned.append(text)
     if not cleaned:
         raise InvalidRequest(
-            f"Dropdown {field!r} needs at least one option, e.g. options=['Red', 'Green', 'Blue'].", field="options"
+            f"Dropdown {field!r} needs at least one option, e.g. options=['Red', 'Green', 'Blue'].",
+            field="options",
         )
     if len(cleaned) > MAX_OPTIONS:
-        raise InvalidRequest(f"Dropdown {field!r} has {len(cleaned)} options; the limit is {MAX_OPTIONS}.", field="options")
+        raise InvalidRequest(
+            f"Dropdown {field!r} has {len(cleaned)} options; the limit is {MAX_OPTIONS}.", field="options"
+        )
     return cleaned

@@ -82,7 +82,8 @@ def _required_name(raw: str, *, kind: str, max_len: int) -> str:
         raise InvalidRequest(f"The {kind} name is empty; give the {kind} a name.", field="name")
     if len(text) > max_len:
         raise InvalidRequest(
-            f"The {kind} name {text[:40]!r}... is {len(text)} characters; the limit is {max_len}.", field="name"
+            f"The {kind} name {text[:40]!r}... is {len(text)} characters; the limit is {max_len}.",
+            field="name",
         )
     return text
 
@@ -99,9 +100,10 @@ def _outs(session: Session, contacts: Sequence[Contact]) -> list[ContactOut]:
         .where(ContactFieldValue.contact_id.in_(ids))
         .order_by(CustomField.name)
     ):
-        raw = getattr(cfv, fv.value_column(ftype))
+        column = fv.value_column(ftype)
+        raw = getattr(cfv, column)
         if raw is not None:
-            values[cfv.contact_id][name] = fv.number_out(raw) if fv.value_column(ftype) == "value_number" else raw
+            values[cfv.contact_id][name] = fv.number_out(raw) if column == "value_number" else raw
     tags: dict[int, list[str]] = defaultdict(list)
     for contact_id, tag_name in session.execute(
         select(ContactTag.contact_id, Tag.name)
@@ -192,7 +194,8 @@ def _prepare_values(
         key = str(ref).strip().lower()
         if key in STANDARD_FIELDS:
             raise InvalidRequest(
-                f"{ref!r} is a standard contact field, not a custom field; pass it as {STANDARD_FIELDS[key]}=... .",
+                f"{ref!r} is a standard contact field, not a custom field; "
+                f"pass it as {STANDARD_FIELDS[key]}=... instead.",
                 field=str(ref),
             )
         field = _field(session, account_id, ref)
@@ -202,14 +205,17 @@ def _prepare_values(
                 field=field.name,
             )
         seen[field.id] = str(ref)
-        parsed = None if fv.is_blank(raw) else fv.parse_field_value(field.type, raw, field.options, field=field.name)
-        prepared.append((field, parsed))
+        if fv.is_blank(raw):
+            prepared.append((field, None))
+        else:
+            prepared.append((field, fv.parse_field_value(field.type, raw, field.options, field=field.name)))
     return prepared
 
 
-def _write_values(
-    session: Session, account_id: int, contact_id: int, prepared: list[tuple[CustomField, fv.FieldValue | None]]
-) -> None:
+Prepared = list[tuple[CustomField, fv.FieldValue | None]]
+
+
+def _write_values(session: Session, account_id: int, contact_id: int, prepared: Prepared) -> None:
     for field, value in prepared:
         row = session.get(ContactFieldValue, (contact_id, field.id))
         if value is None:
@@ -248,7 +254,9 @@ def create_contact(
     _check_email_free(session, account_id, clean["email"])
     prepared = _prepare_values(session, account_id, custom_fields)
     at = now or utcnow()
-    contact = Contact(account_id=account_id, status=ContactStatus.ACTIVE, created_at=at, updated_at=at, **clean)
+    contact = Contact(
+        account_id=account_id, status=ContactStatus.ACTIVE, created_at=at, updated_at=at, **clean
+    )
     session.add(contact)
     session.flush()
     _write_values(session, account_id, contact.id, prepared)
@@ -362,7 +370,8 @@ def search_contacts(
     text = query.strip().lower()
     if text:
         pattern = "%" + _escape_like(text) + "%"
-        full_name = func.lower(func.coalesce(Contact.first_name, "") + " " + func.coalesce(Contact.last_name, ""))
+        first, last = func.coalesce(Contact.first_name, ""), func.coalesce(Contact.last_name, "")
+        full_name = func.lower(first + " " + last)
         conditions.append(
             or_(
                 func.lower(Contact.email).like(pattern, escape="\\"),
@@ -375,7 +384,9 @@ def search_contacts(
         except ValueError:
             raise invalid_choice("status", status, [s.value for s in ContactStatus]) from None
     total = session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
-    rows = session.scalars(select(Contact).where(*conditions).order_by(Contact.id).offset(offset).limit(limit)).all()
+    rows = session.scalars(
+        select(Contact).where(*conditions).order_by(Contact.id).offset(offset).limit(limit)
+    ).all()
     return ContactPage(items=_outs(session, rows), total=total, offset=offset, limit=limit)
 
 
@@ -415,7 +426,8 @@ def create_custom_field(
     clash = next((r for r in fv.RESERVED_TAGS if r.replace("_", "") == tag.replace("_", "")), None)
     if clash is not None:
         raise Conflict(
-            f"Field {clean!r} would get tag {tag}, which clashes with the standard tag {clash}; choose another name.",
+            f"Field {clean!r} would get tag {tag}, which clashes with the standard tag {clash}; "
+            "choose another name.",
             field="name",
         )
     opts = fv.parse_options(kind, options, field=clean)
@@ -426,10 +438,13 @@ def create_custom_field(
             raise Conflict(f"A custom field named {other_name!r} already exists.", field="name")
         if other_tag == tag:
             raise Conflict(
-                f"Field {clean!r} would get tag {tag}, which field {other_name!r} already uses; choose another name.",
+                f"Field {clean!r} would get tag {tag}, which field {other_name!r} already uses; "
+                "choose another name.",
                 field="name",
             )
-    field = CustomField(account_id=account_id, name=clean, tag=tag, type=kind, options=opts, created_at=now or utcnow())
+    field = CustomField(
+        account_id=account_id, name=clean, tag=tag, type=kind, options=opts, created_at=now or utcnow()
+    )
     session.add(field)
     session.flush()
     return CustomFieldOut.model_validate(field)
@@ -459,7 +474,9 @@ def set_field_values(
     """Set several custom field values by field name; one bad value rejects them all. None clears a value."""
     if not values:
         raise InvalidRequest("No field values given; pass {field name: value}.", field="values")
-    return update_contact(session, account_id=account_id, contact_id=contact_id, custom_fields=values, now=now)
+    return update_contact(
+        session, account_id=account_id, contact_id=contact_id, custom_fields=values, now=now
+    )
 
 
 def set_field_value(
@@ -472,7 +489,9 @@ def set_field_value(
     now: datetime | None = None,
 ) -> ContactOut:
     """Set one custom field value by field name (None clears it)."""
-    return set_field_values(session, account_id=account_id, contact_id=contact_id, values={field: value}, now=now)
+    return set_field_values(
+        session, account_id=account_id, contact_id=contact_id, values={field: value}, now=now
+    )
 
 
 # ---------------------------------------------------------------- tags
@@ -540,16 +559,24 @@ def bulk_add_tag(session: Session, *, account_id: int, contact_ids: Sequence[int
     """Tag many contacts at once; every id is checked first, so an unknown id tags nobody."""
     ids = list(dict.fromkeys(contact_ids))
     if not ids:
-        raise InvalidRequest("No contact ids given; pass the ids of the contacts to tag.", field="contact_ids")
+        raise InvalidRequest("No contact ids given; pass the ids of the contacts to tag.", field="contacts")
     if len(ids) > MAX_BULK:
         raise InvalidRequest(f"{len(ids):,} contacts is too many for one call; tag at most {MAX_BULK:,}.")
-    found = set(session.scalars(select(Contact.id).where(Contact.account_id == account_id, Contact.id.in_(ids))))
+    found = set(
+        session.scalars(select(Contact.id).where(Contact.account_id == account_id, Contact.id.in_(ids)))
+    )
     missing = [i for i in ids if i not in found]
     if missing:
         shown = ", ".join(str(i) for i in missing[:10]) + (" ..." if len(missing) > 10 else "")
-        raise NotFound(f"No contacts with ids {shown} in this account; nothing was tagged.", field="contact_ids")
+        raise NotFound(
+            f"No contacts with ids {shown} in this account; nothing was tagged.", field="contact_ids"
+        )
     row = _get_or_create_tag(session, account_id, tag)
-    have = set(session.scalars(select(ContactTag.contact_id).where(ContactTag.tag_id == row.id, ContactTag.contact_id.in_(ids))))
+    have = set(
+        session.scalars(
+            select(ContactTag.contact_id).where(ContactTag.tag_id == row.id, ContactTag.contact_id.in_(ids))
+        )
+    )
     session.add_all(
         ContactTag(contact_id=i, tag_id=row.id, account_id=account_id) for i in ids if i not in have
     )
@@ -615,7 +642,9 @@ def create_list(
     """Create a mailing list; ``allows_sms`` lets subscribers give SMS consent on it."""
     clean = _required_name(name, kind="list", max_len=LIST_NAME_MAX)
     existing = session.scalar(
-        select(MailingList.name).where(MailingList.account_id == account_id, func.lower(MailingList.name) == clean.lower())
+        select(MailingList.name).where(
+            MailingList.account_id == account_id, func.lower(MailingList.name) == clean.lower()
+        )
     )
     if existing is not None:
         raise Conflict(f"A list named {existing!r} already exists.", field="name")
@@ -664,7 +693,8 @@ def subscribe(
     if sms_consent:
         if source is None:
             raise InvalidRequest(
-                "SMS consent needs a source: say where the contact agreed (e.g. 'signup form', 'keyword JOIN').",
+                "SMS consent needs a source: say where the contact agreed "
+                "(e.g. 'signup form', 'keyword JOIN').",
                 field="sms_consent_source",
             )
         if len(source) > 100:
@@ -754,7 +784,8 @@ def resubscribe_contact(
     target = _list(session, account_id, list_ref)
     if contact.status == ContactStatus.BOUNCED:
         raise Conflict(
-            f"Contact {contact.email!r} has bounced and cannot be resubscribed; update the email address first.",
+            f"Contact {contact.email!r} has bounced and cannot be resubscribed; "
+            "update the email address first.",
             field="contact",
         )
     sub = _membership(session, contact, target)
@@ -778,7 +809,11 @@ def _owned_list_ids(session: Session, account_id: int, list_ids: Sequence[int]) 
     ids = list(dict.fromkeys(list_ids))
     if not ids:
         raise InvalidRequest("No lists given; choose at least one list to send to.", field="list_ids")
-    found = set(session.scalars(select(MailingList.id).where(MailingList.account_id == account_id, MailingList.id.in_(ids))))
+    found = set(
+        session.scalars(
+            select(MailingList.id).where(MailingList.account_id == account_id, MailingList.id.in_(ids))
+        )
+    )
     missing = [i for i in ids if i not in found]
     if missing:
         raise NotFound(f"No list with id {missing[0]} in this account.", field="list")
@@ -805,7 +840,7 @@ def sendable_email_contact_ids(session: Session, *, account_id: int, list_ids: S
 
 
 def sendable_sms_contact_ids(session: Session, *, account_id: int, list_ids: Sequence[int]) -> Select[int]:
-    """Select the ids of contacts an SMS to ``list_ids`` may reach: subscribed with SMS consent and a phone."""
+    """Select the ids of contacts an SMS to ``list_ids`` may reach: subscribed, SMS consent, a phone."""
     ids = _owned_list_ids(session, account_id, list_ids)
     return select(Contact.id).where(
         Contact.account_id == account_id,
@@ -835,7 +870,9 @@ def exclusion_counts(
         select(
             ListSubscription.contact_id.label("contact_id"),
             func.max(case((subscribed, 1), else_=0)).label("subscribed"),
-            func.max(case((and_(subscribed, ListSubscription.sms_consent.is_(True)), 1), else_=0)).label("sms"),
+            func.max(case((and_(subscribed, ListSubscription.sms_consent.is_(True)), 1), else_=0)).label(
+                "sms"
+            ),
         )
         .where(ListSubscription.account_id == account_id, ListSubscription.list_id.in_(ids))
         .group_by(ListSubscription.contact_id)

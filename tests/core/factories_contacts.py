@@ -25,6 +25,10 @@ def make_account(session: Session, **overrides: Any) -> AccountOut:
 def make_contact(session: Session, *, account_id: int, **overrides: Any) -> ContactOut:
     """Create a contact with a unique email unless one is given."""
     n = next(_seq)
-    params: dict[str, Any] = {"email": f"person{n}@example.com", "first_name": "Person", "last_name": f"No{n}"}
+    params: dict[str, Any] = {
+        "email": f"person{n}@example.com",
+        "first_name": "Person",
+        "last_name": f"No{n}",
+    }
     params.update(overrides)
     return create_contact(session, account_id=account_id, **params)

@@ -34,9 +34,17 @@ def _count(session: Session, model: type, **where: object) -> int:
 
 def test_create_contact_normalises_standard_fields(session: Session, acct: int, now: datetime) -> None:
     out = svc.create_contact(
-        session, account_id=acct, email="  Jane.Doe@Example.COM ", phone="+1 (415) 555-0123",
-        first_name=" Jane ", last_name="Doe", preferred_language="French", timezone="europe/paris",
-        country="fr", city="Lyon", now=now,
+        session,
+        account_id=acct,
+        email="  Jane.Doe@Example.COM ",
+        phone="+1 (415) 555-0123",
+        first_name=" Jane ",
+        last_name="Doe",
+        preferred_language="French",
+        timezone="europe/paris",
+        country="fr",
+        city="Lyon",
+        now=now,
     )
     assert out.email == "jane.doe@example.com"
     assert out.phone == "+14155550123"
@@ -68,8 +76,18 @@ def test_preferred_language_accepts_codes_with_region(session: Session, acct: in
         ("country", "ZZ", "ISO 3166-1"),
         ("first_name", "x" * 101, "limit is 100"),
     ],
-    ids=["email-no-at", "email-empty", "phone-no-country", "phone-too-short", "language-unknown",
-         "language-typo", "timezone-typo", "timezone-unknown", "country", "name-too-long"],
+    ids=[
+        "email-no-at",
+        "email-empty",
+        "phone-no-country",
+        "phone-too-short",
+        "language-unknown",
+        "language-typo",
+        "timezone-typo",
+        "timezone-unknown",
+        "country",
+        "name-too-long",
+    ],
 )
 def test_create_contact_rejects_bad_standard_values(
     session: Session, acct: int, field: str, value: str, expected: str
@@ -101,7 +119,9 @@ def test_find_contact_by_id_or_email_and_suggests_near_emails(session: Session, 
 def test_update_contact_changes_only_given_fields(session: Session, acct: int, now: datetime) -> None:
     c = make_contact(session, account_id=acct, phone="+442079460958", city="London")
     later = now + timedelta(days=1)
-    out = svc.update_contact(session, account_id=acct, contact_id=c.id, phone=None, first_name="Ann", now=later)
+    out = svc.update_contact(
+        session, account_id=acct, contact_id=c.id, phone=None, first_name="Ann", now=later
+    )
     assert out.phone is None
     assert out.first_name == "Ann"
     assert out.city == "London"
@@ -114,12 +134,17 @@ def test_update_contact_refuses_an_email_taken_by_another_contact(session: Sessi
     with pytest.raises(Conflict):
         svc.update_contact(session, account_id=acct, contact_id=a.id, email="B@example.com")
     # Re-saving a contact's own address is not a clash.
-    assert svc.update_contact(session, account_id=acct, contact_id=a.id, email="A@example.com").email == "a@example.com"
+    assert (
+        svc.update_contact(session, account_id=acct, contact_id=a.id, email="A@example.com").email
+        == "a@example.com"
+    )
 
 
 def test_search_contacts_matches_email_and_full_name_with_paging(session: Session, acct: int) -> None:
     for i in range(5):
-        make_contact(session, account_id=acct, email=f"lead{i}@acme.com", first_name="Lee", last_name=f"Smith{i}")
+        make_contact(
+            session, account_id=acct, email=f"lead{i}@acme.com", first_name="Lee", last_name=f"Smith{i}"
+        )
     make_contact(session, account_id=acct, email="other@zeta.com", first_name="Olga", last_name="Ivanova")
     page = svc.search_contacts(session, account_id=acct, query="ACME", limit=2, offset=2)
     assert page.total == 5
@@ -141,7 +166,9 @@ def test_mark_bounced_and_status_filter(session: Session, acct: int, now: dateti
     assert [x.id for x in page.items] == [c.id]
 
 
-def test_delete_contact_removes_values_tags_and_memberships(session: Session, acct: int, now: datetime) -> None:
+def test_delete_contact_removes_values_tags_and_memberships(
+    session: Session, acct: int, now: datetime
+) -> None:
     svc.create_custom_field(session, account_id=acct, name="Score", field_type="number")
     svc.create_list(session, account_id=acct, name="News")
     c = make_contact(session, account_id=acct, custom_fields={"Score": 3})
@@ -161,8 +188,13 @@ def test_delete_contact_removes_values_tags_and_memberships(session: Session, ac
 
 @pytest.fixture
 def typed_fields(session: Session, acct: int) -> None:
-    svc.create_custom_field(session, account_id=acct, name="Favorite color", field_type="dropdown",
-                            options=["Red", "Green", "Blue"])
+    svc.create_custom_field(
+        session,
+        account_id=acct,
+        name="Favorite color",
+        field_type="dropdown",
+        options=["Red", "Green", "Blue"],
+    )
     svc.create_custom_field(session, account_id=acct, name="Lifetime value", field_type=FieldType.NUMBER)
     svc.create_custom_field(session, account_id=acct, name="Birthday", field_type="date")
     svc.create_custom_field(session, account_id=acct, name="Nickname", field_type="text")
@@ -176,15 +208,26 @@ def test_custom_field_tags_and_listing(session: Session, acct: int, typed_fields
     assert fields["Favorite color"].options == ["Red", "Green", "Blue"]
     assert fields["Bio"].type == FieldType.TEXTAREA
     assert fields["Lifetime value"].options == []
-    assert svc.get_custom_field(session, account_id=acct, field="favorite COLOR").id == fields["Favorite color"].id
+    assert (
+        svc.get_custom_field(session, account_id=acct, field="favorite COLOR").id
+        == fields["Favorite color"].id
+    )
 
 
 def test_typed_values_are_stored_in_typed_columns(session: Session, acct: int, typed_fields: None) -> None:
     c = make_contact(session, account_id=acct)
     out = svc.set_field_values(
-        session, account_id=acct, contact_id=c.id,
-        values={"favorite color": "blue", "Lifetime value": "1,250.50", "Birthday": "1990-04-01",
-                "Nickname": " JD ", "Bio": "long " * 100, "Spoken language": "German"},
+        session,
+        account_id=acct,
+        contact_id=c.id,
+        values={
+            "favorite color": "blue",
+            "Lifetime value": "1,250.50",
+            "Birthday": "1990-04-01",
+            "Nickname": " JD ",
+            "Bio": "long " * 100,
+            "Spoken language": "German",
+        },
     )
     assert out.custom_fields["Favorite color"] == "Blue"
     assert out.custom_fields["Lifetime value"] == Decimal("1250.5")
@@ -193,7 +236,8 @@ def test_typed_values_are_stored_in_typed_columns(session: Session, acct: int, t
     assert out.custom_fields["Nickname"] == "JD"
     assert out.custom_fields["Spoken language"] == "de"
     rows = {
-        r.field_id: r for r in session.scalars(select(ContactFieldValue).where(ContactFieldValue.contact_id == c.id))
+        r.field_id: r
+        for r in session.scalars(select(ContactFieldValue).where(ContactFieldValue.contact_id == c.id))
     }
     ltv = svc.get_custom_field(session, account_id=acct, field="Lifetime value")
     bday = svc.get_custom_field(session, account_id=acct, field="Birthday")
@@ -214,8 +258,17 @@ def test_typed_values_are_stored_in_typed_columns(session: Session, acct: int, t
         ("Nickname", "n" * 256, "limit is 255"),
         ("Bio", "b" * 70_000, "limit is 65,535"),
     ],
-    ids=["number-text", "number-precision", "number-range", "number-bool", "date-format", "dropdown-option",
-         "language", "text-length", "textarea-length"],
+    ids=[
+        "number-text",
+        "number-precision",
+        "number-range",
+        "number-bool",
+        "date-format",
+        "dropdown-option",
+        "language",
+        "text-length",
+        "textarea-length",
+    ],
 )
 def test_bad_field_values_name_the_field_value_and_what_is_allowed(
     session: Session, acct: int, typed_fields: None, field: str, value: object, expected: str
@@ -231,10 +284,15 @@ def test_bad_field_values_name_the_field_value_and_what_is_allowed(
 def test_one_bad_value_leaves_every_value_unchanged(
     session: Session, acct: int, typed_fields: None, now: datetime
 ) -> None:
-    c = make_contact(session, account_id=acct, custom_fields={"Nickname": "Old", "Lifetime value": 10}, now=now)
+    c = make_contact(
+        session, account_id=acct, custom_fields={"Nickname": "Old", "Lifetime value": 10}, now=now
+    )
     with pytest.raises(InvalidRequest, match="Purple"):
         svc.set_field_values(
-            session, account_id=acct, contact_id=c.id, now=now + timedelta(hours=1),
+            session,
+            account_id=acct,
+            contact_id=c.id,
+            now=now + timedelta(hours=1),
             values={"Nickname": "New", "Lifetime value": None, "Favorite color": "Purple"},
         )
     after = svc.get_contact(session, account_id=acct, contact_id=c.id)
@@ -247,7 +305,9 @@ def test_unknown_field_name_suggests_the_nearest(session: Session, acct: int, ty
     with pytest.raises(NotFound, match="Did you mean 'Favorite color'"):
         svc.set_field_value(session, account_id=acct, contact_id=c.id, field="Favourite colour", value="Red")
     with pytest.raises(NotFound):
-        svc.create_contact(session, account_id=acct, email="x@example.com", custom_fields={"Nick name x": "a"})
+        svc.create_contact(
+            session, account_id=acct, email="x@example.com", custom_fields={"Nick name x": "a"}
+        )
     assert _count(session, Contact, account_id=acct) == 1
 
 
@@ -278,8 +338,17 @@ def test_none_clears_a_value(session: Session, acct: int, typed_fields: None) ->
         ({"name": "Favorite-Color", "field_type": "text"}, Conflict, "%FAVORITE_COLOR%"),
         ({"name": "Full name", "field_type": "text"}, Conflict, "%FULLNAME%"),
     ],
-    ids=["dropdown-no-options", "duplicate-option", "options-on-text", "unknown-type", "blank-name",
-         "no-tag-chars", "duplicate-name", "tag-clash", "reserved-tag"],
+    ids=[
+        "dropdown-no-options",
+        "duplicate-option",
+        "options-on-text",
+        "unknown-type",
+        "blank-name",
+        "no-tag-chars",
+        "duplicate-name",
+        "tag-clash",
+        "reserved-tag",
+    ],
 )
 def test_create_custom_field_validation(
     session: Session, acct: int, kwargs: dict[str, object], error: type[Exception], expected: str
@@ -311,7 +380,10 @@ def test_add_tag_creates_it_once_and_list_tags_counts(session: Session, acct: in
     assert out.tags == ["VIP"]
     svc.add_tag(session, account_id=acct, contact_id=b.id, tag="VIP")
     svc.create_tag(session, account_id=acct, name="Cold")
-    assert [(t.name, t.contact_count) for t in svc.list_tags(session, account_id=acct)] == [("Cold", 0), ("VIP", 2)]
+    assert [(t.name, t.contact_count) for t in svc.list_tags(session, account_id=acct)] == [
+        ("Cold", 0),
+        ("VIP", 2),
+    ]
     with pytest.raises(Conflict):
         svc.create_tag(session, account_id=acct, name="cold")
 
@@ -349,20 +421,30 @@ def test_subscribe_unsubscribe_and_explicit_resubscribe(session: Session, acct: 
     # Subscribing again is harmless.
     svc.subscribe(session, account_id=acct, contact_id=c.id, list_ref="Newsletter", now=now)
     later = now + timedelta(days=3)
-    out = svc.unsubscribe(session, account_id=acct, contact_id=c.id, list_ref="Newsletter", reason="Too many", now=later)
+    out = svc.unsubscribe(
+        session, account_id=acct, contact_id=c.id, list_ref="Newsletter", reason="Too many", now=later
+    )
     assert (out.email_status, out.unsubscribed_at, out.unsubscribe_reason) == (
-        SubscriptionStatus.UNSUBSCRIBED, later, "Too many",
+        SubscriptionStatus.UNSUBSCRIBED,
+        later,
+        "Too many",
     )
     with pytest.raises(Conflict, match="resubscribe_contact"):
         svc.subscribe(session, account_id=acct, contact_id=c.id, list_ref="Newsletter", now=later)
-    back = svc.resubscribe_contact(session, account_id=acct, contact_id=c.id, list_ref="Newsletter", now=later)
+    back = svc.resubscribe_contact(
+        session, account_id=acct, contact_id=c.id, list_ref="Newsletter", now=later
+    )
     assert back.email_status == SubscriptionStatus.SUBSCRIBED and back.unsubscribed_at is None
     with pytest.raises(Conflict, match="already subscribed"):
         svc.resubscribe_contact(session, account_id=acct, contact_id=c.id, list_ref="Newsletter", now=later)
-    assert [m.list_name for m in svc.get_contact(session, account_id=acct, contact_id=c.id).lists] == ["Newsletter"]
+    assert [m.list_name for m in svc.get_contact(session, account_id=acct, contact_id=c.id).lists] == [
+        "Newsletter"
+    ]
 
 
-def test_resubscribe_and_subscribe_refuse_bounced_contacts(session: Session, acct: int, now: datetime) -> None:
+def test_resubscribe_and_subscribe_refuse_bounced_contacts(
+    session: Session, acct: int, now: datetime
+) -> None:
     svc.create_list(session, account_id=acct, name="News")
     svc.create_list(session, account_id=acct, name="Offers")
     c = make_contact(session, account_id=acct)
@@ -396,14 +478,29 @@ def test_sms_consent_needs_source_sms_list_and_phone(session: Session, acct: int
     ]
     for contact_id, name, source, expected in cases:
         with pytest.raises(InvalidRequest, match=expected):
-            svc.subscribe(session, account_id=acct, contact_id=contact_id, list_ref=name, now=now,
-                          sms_consent=True, sms_consent_source=source)
+            svc.subscribe(
+                session,
+                account_id=acct,
+                contact_id=contact_id,
+                list_ref=name,
+                now=now,
+                sms_consent=True,
+                sms_consent_source=source,
+            )
     assert _count(session, ListSubscription, account_id=acct) == 0
-    sub = svc.subscribe(session, account_id=acct, contact_id=with_phone.id, list_ref="Texts", now=now,
-                        sms_consent=True, sms_consent_source="keyword JOIN")
+    sub = svc.subscribe(
+        session,
+        account_id=acct,
+        contact_id=with_phone.id,
+        list_ref="Texts",
+        now=now,
+        sms_consent=True,
+        sms_consent_source="keyword JOIN",
+    )
     assert (sub.sms_consent, sub.sms_consent_source, sub.sms_consent_at) == (True, "keyword JOIN", now)
-    stop = svc.unsubscribe(session, account_id=acct, contact_id=with_phone.id, list_ref="Texts", now=now,
-                           channel="sms")
+    stop = svc.unsubscribe(
+        session, account_id=acct, contact_id=with_phone.id, list_ref="Texts", now=now, channel="sms"
+    )
     assert stop.sms_consent is False and stop.email_status == SubscriptionStatus.SUBSCRIBED
 
 
@@ -413,13 +510,22 @@ def test_list_lists_counts(session: Session, acct: int, now: datetime) -> None:
     a = make_contact(session, account_id=acct, phone="+14155550101")
     b = make_contact(session, account_id=acct)
     c = make_contact(session, account_id=acct)
-    svc.subscribe(session, account_id=acct, contact_id=a.id, list_ref="Texts", now=now, sms_consent=True,
-                  sms_consent_source="form")
+    svc.subscribe(
+        session,
+        account_id=acct,
+        contact_id=a.id,
+        list_ref="Texts",
+        now=now,
+        sms_consent=True,
+        sms_consent_source="form",
+    )
     svc.subscribe(session, account_id=acct, contact_id=b.id, list_ref="Texts", now=now)
     svc.subscribe(session, account_id=acct, contact_id=c.id, list_ref="Texts", now=now)
     svc.unsubscribe(session, account_id=acct, contact_id=c.id, list_ref="Texts", now=now)
-    got = {x.name: (x.subscriber_count, x.unsubscribed_count, x.sms_consent_count, x.allows_sms)
-           for x in svc.list_lists(session, account_id=acct)}
+    got = {
+        x.name: (x.subscriber_count, x.unsubscribed_count, x.sms_consent_count, x.allows_sms)
+        for x in svc.list_lists(session, account_id=acct)
+    }
     assert got == {"Empty": (0, 0, 0, False), "Texts": (2, 1, 1, True)}
     with pytest.raises(Conflict):
         svc.create_list(session, account_id=acct, name="texts")
@@ -436,7 +542,9 @@ def audience(session: Session, acct: int, now: datetime) -> dict[str, int]:
     svc.create_list(session, account_id=acct, name="Elsewhere")
     people: dict[str, int] = {}
     for key in ("active", "unsub", "bounced", "split", "sms", "no_phone_sms", "outsider"):
-        people[key] = make_contact(session, account_id=acct, email=f"{key}@example.com", phone="+14155550199").id
+        people[key] = make_contact(
+            session, account_id=acct, email=f"{key}@example.com", phone="+14155550199"
+        ).id
 
     def sub(key: str, name: str, **kw: object) -> None:
         svc.subscribe(session, account_id=acct, contact_id=people[key], list_ref=name, now=now, **kw)  # type: ignore[arg-type]
@@ -458,24 +566,52 @@ def audience(session: Session, acct: int, now: datetime) -> dict[str, int]:
     return people
 
 
-def test_sendable_email_excludes_unsubscribed_and_bounced(session: Session, acct: int, audience: dict[str, int]) -> None:
+def test_sendable_email_excludes_unsubscribed_and_bounced(
+    session: Session, acct: int, audience: dict[str, int]
+) -> None:
     lists = [audience["list_A"], audience["list_B"]]
     ids = set(session.scalars(svc.sendable_email_contact_ids(session, account_id=acct, list_ids=lists)))
     assert ids == {audience[k] for k in ("active", "split", "sms", "no_phone_sms")}
-    only_b = set(session.scalars(svc.sendable_email_contact_ids(session, account_id=acct, list_ids=[audience["list_B"]])))
+    only_b = set(
+        session.scalars(
+            svc.sendable_email_contact_ids(session, account_id=acct, list_ids=[audience["list_B"]])
+        )
+    )
     assert only_b == {audience["active"]}
 
 
 def test_sendable_sms_needs_consent_and_phone(session: Session, acct: int, audience: dict[str, int]) -> None:
-    stmt = svc.sendable_sms_contact_ids(session, account_id=acct, list_ids=[audience["list_A"], audience["list_B"]])
+    stmt = svc.sendable_sms_contact_ids(
+        session, account_id=acct, list_ids=[audience["list_A"], audience["list_B"]]
+    )
     assert set(session.scalars(stmt)) == {audience["sms"]}
 
 
 @pytest.mark.parametrize(
     ("channel", "expected"),
     [
-        ("email", {"members": 6, "sendable": 4, "bounced": 1, "unsubscribed": 1, "no_sms_consent": 0, "no_phone": 0}),
-        ("sms", {"members": 6, "sendable": 1, "bounced": 1, "unsubscribed": 1, "no_sms_consent": 2, "no_phone": 1}),
+        (
+            "email",
+            {
+                "members": 6,
+                "sendable": 4,
+                "bounced": 1,
+                "unsubscribed": 1,
+                "no_sms_consent": 0,
+                "no_phone": 0,
+            },
+        ),
+        (
+            "sms",
+            {
+                "members": 6,
+                "sendable": 1,
+                "bounced": 1,
+                "unsubscribed": 1,
+                "no_sms_consent": 2,
+                "no_phone": 1,
+            },
+        ),
     ],
     ids=["email", "sms"],
 )
@@ -487,7 +623,9 @@ def test_exclusion_counts_explain_who_is_left_out(
     assert counts.model_dump(exclude={"channel", "list_ids"}) == expected
     assert counts.channel == Channel(channel)
     builder = svc.sendable_email_contact_ids if channel == "email" else svc.sendable_sms_contact_ids
-    sendable = session.scalar(select(func.count()).select_from(builder(session, account_id=acct, list_ids=lists).subquery()))
+    sendable = session.scalar(
+        select(func.count()).select_from(builder(session, account_id=acct, list_ids=lists).subquery())
+    )
     assert counts.sendable == sendable
 
 
