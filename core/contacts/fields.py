@@ -6,6 +6,7 @@ Segments reuse ``parse_field_value`` so a condition like "Score > 10" is checked
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -92,7 +93,9 @@ def is_blank(raw: object) -> bool:
 
 def personalization_tag(name: str) -> str:
     """Derive the personalization tag of a field name: 'Favorite color' -> '%FAVORITE_COLOR%'."""
-    core = re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
+    # Fold accents so 'Città' becomes %CITTA%, not %CITT%.
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    core = re.sub(r"[^A-Z0-9]+", "_", ascii_name.upper()).strip("_")
     if not core:
         raise InvalidRequest(
             f"Field name {name!r} has no letters or digits to build a personalization tag from; "
@@ -188,7 +191,9 @@ def parse_country(raw: str) -> str:
 
 
 def parse_text(raw: object, *, field: str, max_len: int) -> str:
-    """Return stripped text of at most ``max_len`` characters."""
+    """Return stripped text of at most ``max_len`` characters (numbers are taken as their digits)."""
+    if isinstance(raw, int | Decimal) and not isinstance(raw, bool):
+        raw = str(raw)
     if not isinstance(raw, str):
         raise InvalidRequest(f"{field} must be text, got {raw!r}.", field=field)
     text = raw.strip()

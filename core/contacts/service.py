@@ -326,6 +326,10 @@ def update_contact(
         }.items()
         if v is not UNSET
     }
+    if not given and not custom_fields:
+        raise InvalidRequest(
+            "Nothing to change; give at least one field (email, phone, first_name, ...) or custom_fields.",
+        )
     clean = _standard_values(given)
     if "email" in clean:
         _check_email_free(session, account_id, clean["email"], except_id=contact.id)

@@ -367,6 +367,17 @@ def test_parse_field_value_is_reusable_for_segments() -> None:
         fv.parse_field_value("dropdown", "Pink", ["Red"], field="Color")
     with pytest.raises(InvalidRequest, match="empty"):
         fv.parse_field_value("text", "  ", field="Nickname")
+    assert fv.parse_field_value("text", 90210, field="Zip") == "90210"
+    assert fv.value_column("number") == "value_number" and fv.value_column("dropdown") == "value_text"
+    assert fv.personalization_tag("Città natale") == "%CITTA_NATALE%"
+
+
+def test_update_contact_with_nothing_to_change_is_refused(session: Session, acct: int) -> None:
+    c = make_contact(session, account_id=acct)
+    with pytest.raises(InvalidRequest, match="Nothing to change"):
+        svc.update_contact(session, account_id=acct, contact_id=c.id)
+    with pytest.raises(InvalidRequest, match="No field values"):
+        svc.set_field_values(session, account_id=acct, contact_id=c.id, values={})
 
 
 # ---------------------------------------------------------------- tags
