@@ -30,9 +30,11 @@ class Campaign(Base):
     from_name: Mapped[str | None] = mapped_column(String(120), default=None)
     from_email: Mapped[str | None] = mapped_column(String(255), default=None)
     layout: Mapped[Layout | None] = mapped_column(str_enum(Layout), default=None)
-    # Ordered content blocks: [{"type": "text"|"image"|"button"|..., "content": ..., "locked": bool}].
+    # Ordered content blocks shaped by core.campaigns.schemas.Block: a "type" discriminator and a "locked" flag.
     blocks: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     sms_body: Mapped[str | None] = mapped_column(Text, default=None)
+    # An attached image turns an SMS into an MMS (US and AU numbers only).
+    sms_media_url: Mapped[str | None] = mapped_column(String(500), default=None)
     list_ids: Mapped[list[int]] = mapped_column(JsonType, default=list)
     segment_id: Mapped[int | None] = mapped_column(ForeignKey("segments.id", ondelete="SET NULL"), default=None)
     brand_kit_id: Mapped[int | None] = mapped_column(
