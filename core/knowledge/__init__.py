@@ -1,0 +1,1 @@
+"""Retrieval with ChromaDB: the product's help pages and each account's campaigns."""
