@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     model: str = Field(default="offline", alias="ACTIVEINTEL_MODEL")
     openai_api_key: str | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    # Retrieval: a Chroma server URL (default: an embedded folder in the data dir) and the embedding mode.
+    chroma_url: str | None = Field(default=None, alias="CHROMA_URL")
+    embeddings: str = Field(default="hashing", alias="ACTIVEINTEL_EMBEDDINGS")
 
     @property
     def effective_database_url(self) -> str:

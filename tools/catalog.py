@@ -1,3 +1,4 @@
 """Import every tool module so the registry is complete."""
 
 from tools import account  # noqa: F401
+from tools import contacts  # noqa: F401

@@ -119,15 +119,18 @@ class KnowledgeStore:
         settings: Settings,
         *,
         chroma_url: str | None = None,
-        embeddings: EmbeddingMode | str = "hashing",
+        embeddings: EmbeddingMode | str | None = None,
         help_dir: Path | None = None,
     ) -> KnowledgeStore:
-        """Build the store from the settings' data_dir and, for 'openai' embeddings, its OpenAI key and URL."""
+        """Build the store from the settings (data_dir, CHROMA_URL, ACTIVEINTEL_EMBEDDINGS, OpenAI key and URL)."""
         ef = make_embedding_function(
-            embeddings, openai_api_key=settings.openai_api_key, openai_base_url=settings.openai_base_url
+            embeddings or settings.embeddings,
+            openai_api_key=settings.openai_api_key,
+            openai_base_url=settings.openai_base_url,
         )
         return cls(
-            data_dir=settings.data_dir, chroma_url=chroma_url, embedding_function=ef, help_dir=help_dir
+            data_dir=settings.data_dir, chroma_url=chroma_url or settings.chroma_url, embedding_function=ef,
+            help_dir=help_dir,
         )
 
     def _get_or_create(self, name: str, *, fresh: bool = False) -> Collection:
