@@ -28,6 +28,7 @@ from core.chats import service as chats
 from core.chats.models import ChatThread
 from core.db import utcnow
 from core.errors import DomainError, NotFound
+from core.knowledge.store import KnowledgeStore
 
 
 @dataclass
@@ -37,6 +38,7 @@ class AgentDeps:
     graph: Any
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=utcnow)
+    knowledge: KnowledgeStore | None = None
 
 
 @dataclass
@@ -94,7 +96,7 @@ async def run_turn(
 
     ctx = TurnContext(
         account_id=account_id, user_id=user_id, session_factory=deps.session_factory, now=now,
-        thread_id=thread_id, page=page, surface=surface,
+        thread_id=thread_id, page=page, surface=surface, knowledge=deps.knowledge,
     )
     config = {"configurable": {"thread_id": thread_id, "account_id": account_id, "user_id": user_id}}
     graph_input: Any = (

@@ -2,3 +2,5 @@
 
 from tools import account  # noqa: F401
 from tools import contacts  # noqa: F401
+from tools import deals  # noqa: F401
+from tools import knowledge  # noqa: F401

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.knowledge.store import KnowledgeStore
+
 
 @dataclass(frozen=True)
 class PageContext:
@@ -31,3 +33,5 @@ class TurnContext:
     thread_id: str
     page: PageContext | None = None
     surface: str = "web"
+    # The retrieval store (help pages, past campaigns); None where a surface runs without retrieval.
+    knowledge: KnowledgeStore | None = None
