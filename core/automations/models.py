@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigId, JsonType, UtcDateTime, str_enum, utcnow
@@ -53,6 +53,15 @@ class ScoreValue(Base):
     __table_args__ = (
         UniqueConstraint("score_id", "contact_id", "deal_id"),
         Index("ix_score_values_score_points", "score_id", "points"),
+        # NULLs never clash in a unique constraint, so each target gets its own partial unique index.
+        Index(
+            "uq_score_values_score_contact", "score_id", "contact_id", unique=True,
+            sqlite_where=text("contact_id IS NOT NULL"), postgresql_where=text("contact_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_score_values_score_deal", "score_id", "deal_id", unique=True,
+            sqlite_where=text("deal_id IS NOT NULL"), postgresql_where=text("deal_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -30,7 +30,7 @@ Unset = _Unset
 
 def _where(loc: tuple[int | str, ...], item: str, tags: Collection[str]) -> str:
     parts: list[str] = []
-    after_index = False
+    after_index = True  # a union at the top level starts with its tag
     for part in loc:
         if isinstance(part, int):
             parts.append(f"{item} {part + 1}")
