@@ -277,13 +277,44 @@ class RepliesToSms(_Trigger):
 
 
 Trigger = Annotated[
-    SubscribesToList | UnsubscribesFromList | SubmitsForm | OpensEmail | ClicksLink | SharesEmail | ForwardsEmail
-    | RepliesToEmail | TagAdded | TagRemoved | WebPageVisited | MakesPurchase | AbandonsCart | OrderCreated
-    | OrderUpdated | ContactFieldChanges | ContactJumpedTo | RssBased | DateBased | ScoreChanges
-    | DismissesSiteMessage | EventRecorded | ConversionOccurs | RecurringPaymentCreated | RecurringPaymentUpdated
-    | CustomObjectCreated | CustomObjectUpdated | AccountFieldChanges | DealStageChanges | DealStatusChanges
-    | DealValueChanges | DealOwnerChanges | EntersPipeline | DealFieldChanges | FileDownloaded | TaskCompleted
-    | SentimentChanges | RepliesToSms,
+    SubscribesToList
+    | UnsubscribesFromList
+    | SubmitsForm
+    | OpensEmail
+    | ClicksLink
+    | SharesEmail
+    | ForwardsEmail
+    | RepliesToEmail
+    | TagAdded
+    | TagRemoved
+    | WebPageVisited
+    | MakesPurchase
+    | AbandonsCart
+    | OrderCreated
+    | OrderUpdated
+    | ContactFieldChanges
+    | ContactJumpedTo
+    | RssBased
+    | DateBased
+    | ScoreChanges
+    | DismissesSiteMessage
+    | EventRecorded
+    | ConversionOccurs
+    | RecurringPaymentCreated
+    | RecurringPaymentUpdated
+    | CustomObjectCreated
+    | CustomObjectUpdated
+    | AccountFieldChanges
+    | DealStageChanges
+    | DealStatusChanges
+    | DealValueChanges
+    | DealOwnerChanges
+    | EntersPipeline
+    | DealFieldChanges
+    | FileDownloaded
+    | TaskCompleted
+    | SentimentChanges
+    | RepliesToSms,
     Field(discriminator="type"),
 ]
 
@@ -393,13 +424,15 @@ class Webhook(_Model):
     url: str = Field(max_length=500)
 
 
-AiActionKind = Literal["summarize", "analyze", "translate", "classify_intent", "determine_sentiment", "build_your_own"]
+AiActionKind = Literal[
+    "summarize", "analyze", "translate", "classify_intent", "determine_sentiment", "build_your_own"
+]
 
 
 class AiAction(_Model):
     type: Literal["ai_action"] = "ai_action"
     action: AiActionKind
-    # The contact field read (preconfigured actions); "build your own" reads fields through tags in the prompt.
+    # The contact field read by a preconfigured action; "build your own" reads fields via tags in its prompt.
     source_field: str | None = Field(default=None, max_length=100)
     # The contact field the answer is saved to.
     target_field: str = Field(min_length=1, max_length=100)
@@ -412,14 +445,40 @@ class AiAction(_Model):
 
 
 Step = Annotated[
-    SendEmail | Wait | WaitUntil | IfElse | AdjustScore | AddTag | RemoveTag | SubscribeList | UnsubscribeList
-    | UpdateField | CreateDeal | CreateTask | Notify | Webhook | AiAction,
+    SendEmail
+    | Wait
+    | WaitUntil
+    | IfElse
+    | AdjustScore
+    | AddTag
+    | RemoveTag
+    | SubscribeList
+    | UnsubscribeList
+    | UpdateField
+    | CreateDeal
+    | CreateTask
+    | Notify
+    | Webhook
+    | AiAction,
     Field(discriminator="type"),
 ]
 IfElse.model_rebuild()
 STEP_TYPES = (
-    "send_email", "wait", "wait_until", "if_else", "adjust_score", "add_tag", "remove_tag", "subscribe_list",
-    "unsubscribe_list", "update_field", "create_deal", "create_task", "notify", "webhook", "ai_action",
+    "send_email",
+    "wait",
+    "wait_until",
+    "if_else",
+    "adjust_score",
+    "add_tag",
+    "remove_tag",
+    "subscribe_list",
+    "unsubscribe_list",
+    "update_field",
+    "create_deal",
+    "create_task",
+    "notify",
+    "webhook",
+    "ai_action",
 )
 
 

@@ -53,47 +53,104 @@ _RULES = TypeAdapter(list[ScoreRule])
 _UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 1_440, "weeks": 10_080}
 
 TRIGGER_LABELS: dict[str, str] = {
-    "subscribes_to_list": "Subscribes to a list", "unsubscribes_from_list": "Unsubscribes from a list",
-    "submits_form": "Submits a form", "opens_email": "Opens/reads an email",
-    "clicks_link": "Clicks a link in email", "shares_email": "Shares an email",
-    "forwards_email": "Forwards an email", "replies_to_email": "Replies to an email", "tag_added": "Tag is added",
-    "tag_removed": "Tag is removed", "web_page_visited": "Web page is visited",
-    "makes_purchase": "Makes a purchase", "abandons_cart": "Abandons cart", "order_created": "Order is created",
-    "order_updated": "Order is updated", "contact_field_changes": "Contact field changes",
-    "contact_jumped_to": "Contact jumped to", "rss_based": "RSS based", "date_based": "Date based",
-    "score_changes": "Score changes", "dismisses_site_message": "Dismisses a site message",
-    "event_recorded": "Event is recorded", "conversion_occurs": "Conversion occurs",
+    "subscribes_to_list": "Subscribes to a list",
+    "unsubscribes_from_list": "Unsubscribes from a list",
+    "submits_form": "Submits a form",
+    "opens_email": "Opens/reads an email",
+    "clicks_link": "Clicks a link in email",
+    "shares_email": "Shares an email",
+    "forwards_email": "Forwards an email",
+    "replies_to_email": "Replies to an email",
+    "tag_added": "Tag is added",
+    "tag_removed": "Tag is removed",
+    "web_page_visited": "Web page is visited",
+    "makes_purchase": "Makes a purchase",
+    "abandons_cart": "Abandons cart",
+    "order_created": "Order is created",
+    "order_updated": "Order is updated",
+    "contact_field_changes": "Contact field changes",
+    "contact_jumped_to": "Contact jumped to",
+    "rss_based": "RSS based",
+    "date_based": "Date based",
+    "score_changes": "Score changes",
+    "dismisses_site_message": "Dismisses a site message",
+    "event_recorded": "Event is recorded",
+    "conversion_occurs": "Conversion occurs",
     "recurring_payment_created": "Recurring Payment is created",
     "recurring_payment_updated": "Recurring Payment is updated",
-    "custom_object_created": "[Custom Object] is created", "custom_object_updated": "[Custom Object] is updated",
-    "account_field_changes": "Account field changes", "deal_stage_changes": "Deal stage changes",
-    "deal_status_changes": "Deal status changes", "deal_value_changes": "Deal Value changes",
-    "deal_owner_changes": "Deal Owner changes", "enters_pipeline": "Enters a pipeline",
-    "deal_field_changes": "Deal field changes", "file_downloaded": "File is downloaded",
-    "task_completed": "Task is completed", "sentiment_changes": "Sentiment changes",
+    "custom_object_created": "[Custom Object] is created",
+    "custom_object_updated": "[Custom Object] is updated",
+    "account_field_changes": "Account field changes",
+    "deal_stage_changes": "Deal stage changes",
+    "deal_status_changes": "Deal status changes",
+    "deal_value_changes": "Deal Value changes",
+    "deal_owner_changes": "Deal Owner changes",
+    "enters_pipeline": "Enters a pipeline",
+    "deal_field_changes": "Deal field changes",
+    "file_downloaded": "File is downloaded",
+    "task_completed": "Task is completed",
+    "sentiment_changes": "Sentiment changes",
     "replies_to_sms": "Replies to an SMS message",
 }
 _CRM_ADDONS = (AddOn.PIPELINES, AddOn.SALES_ENGAGEMENT)
 # Plan gates from "Automation triggers explained"; triggers not listed are on every plan.
 TRIGGER_RULES: dict[str, FeatureRule] = {
-    **{t: FeatureRule(TRIGGER_LABELS[t], Plan.PLUS) for t in (
-        "contact_field_changes", "contact_jumped_to", "rss_based", "date_based", "score_changes",
-        "dismisses_site_message", "event_recorded")},
-    **{t: FeatureRule(TRIGGER_LABELS[t], Plan.PRO) for t in (
-        "conversion_occurs", "recurring_payment_created", "recurring_payment_updated")},
-    **{t: FeatureRule(TRIGGER_LABELS[t], Plan.ENTERPRISE) for t in ("custom_object_created", "custom_object_updated")},
-    **{t: FeatureRule(TRIGGER_LABELS[t], Plan.PLUS, _CRM_ADDONS, (Plan.ENTERPRISE,)) for t in (
-        "account_field_changes", "deal_stage_changes", "deal_status_changes", "deal_value_changes",
-        "deal_owner_changes", "enters_pipeline", "deal_field_changes", "file_downloaded", "task_completed")},
+    **{
+        t: FeatureRule(TRIGGER_LABELS[t], Plan.PLUS)
+        for t in (
+            "contact_field_changes",
+            "contact_jumped_to",
+            "rss_based",
+            "date_based",
+            "score_changes",
+            "dismisses_site_message",
+            "event_recorded",
+        )
+    },
+    **{
+        t: FeatureRule(TRIGGER_LABELS[t], Plan.PRO)
+        for t in ("conversion_occurs", "recurring_payment_created", "recurring_payment_updated")
+    },
+    **{
+        t: FeatureRule(TRIGGER_LABELS[t], Plan.ENTERPRISE)
+        for t in ("custom_object_created", "custom_object_updated")
+    },
+    **{
+        t: FeatureRule(TRIGGER_LABELS[t], Plan.PLUS, _CRM_ADDONS, (Plan.ENTERPRISE,))
+        for t in (
+            "account_field_changes",
+            "deal_stage_changes",
+            "deal_status_changes",
+            "deal_value_changes",
+            "deal_owner_changes",
+            "enters_pipeline",
+            "deal_field_changes",
+            "file_downloaded",
+            "task_completed",
+        )
+    },
     "sentiment_changes": FeatureRule(
         TRIGGER_LABELS["sentiment_changes"], Plan.PLUS, (AddOn.SALES_ENGAGEMENT,), (Plan.ENTERPRISE,)
     ),
     "replies_to_sms": FeatureRule(TRIGGER_LABELS["replies_to_sms"], Plan.PLUS, (AddOn.SMS,)),
 }
 _ONE_TO_ONE = FeatureRule("the 1:1 email option", Plan.PLUS, _CRM_ADDONS, (Plan.ENTERPRISE,))
-_ADDON_LABEL = {AddOn.PIPELINES: "Pipelines", AddOn.SALES_ENGAGEMENT: "Sales Engagement", AddOn.SMS: "SMS",
-                AddOn.TRANSACTIONAL: "Transactional"}
-STANDARD_FIELDS = ("email", "first_name", "last_name", "phone", "preferred_language", "timezone", "country", "city")
+_ADDON_LABEL = {
+    AddOn.PIPELINES: "Pipelines",
+    AddOn.SALES_ENGAGEMENT: "Sales Engagement",
+    AddOn.SMS: "SMS",
+    AddOn.TRANSACTIONAL: "Transactional",
+}
+STANDARD_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone",
+    "preferred_language",
+    "timezone",
+    "country",
+    "city",
+)
 
 
 # ---------------------------------------------------------------- plan gates
@@ -102,23 +159,30 @@ STANDARD_FIELDS = ("email", "first_name", "last_name", "phone", "preferred_langu
 def _rule_check(rule: FeatureRule, plan: Plan, addons: Sequence[str]) -> tuple[bool, str]:
     """Like core.accounts.features.check_feature, for rules that are not account features."""
     plan_ok = PLAN_ORDER.index(plan) >= PLAN_ORDER.index(rule.min_plan)
-    addon_ok = not rule.any_addon or plan in rule.included_in or any(a.value in addons for a in rule.any_addon)
+    addon_ok = (
+        not rule.any_addon or plan in rule.included_in or any(a.value in addons for a in rule.any_addon)
+    )
     if plan_ok and addon_ok:
         return True, f"{rule.label} is available on this account."
-    plans = ", ".join(plan_label(p) for p in PLAN_ORDER[PLAN_ORDER.index(rule.min_plan):])
+    plans = ", ".join(plan_label(p) for p in PLAN_ORDER[PLAN_ORDER.index(rule.min_plan) :])
     if not rule.any_addon:
         return False, (
-            f"The {rule.label!r} trigger is available on the {plans} plans; this account is on {plan_label(plan)}. "
+            f"The {rule.label!r} trigger is available on the {plans} plans; this account is on "
+            f"{plan_label(plan)}. "
             "Upgrade the plan to use it, or pick another trigger."
         )
     names = " or ".join(_ADDON_LABEL[a] for a in rule.any_addon)
     included = " (included with Enterprise)" if rule.included_in else ""
     if not plan_ok:
         return False, (
-            f"{rule.label!r} needs the {names} add-on{included}, which can be bought on the {plans} plans; this "
+            f"{rule.label!r} needs the {names} add-on{included}, which can be bought on the {plans} plans; "
+            "this "
             f"account is on {plan_label(plan)}. Upgrade the plan, then add {names}."
         )
-    return False, f"{rule.label!r} needs the {names} add-on{included}. Add it from Billing & Upgrade to use it."
+    return (
+        False,
+        f"{rule.label!r} needs the {names} add-on{included}. Add it from Billing & Upgrade to use it.",
+    )
 
 
 def _require_rule(account: Account, rule: FeatureRule, field: str) -> None:
@@ -139,8 +203,10 @@ def available_triggers(session: Session, *, account_id: int) -> list[TriggerOpti
     out = []
     for key, label in TRIGGER_LABELS.items():
         rule = TRIGGER_RULES.get(key)
-        ok, message = (True, f"{label} is available on every plan.") if rule is None else _rule_check(
-            rule, account.plan, list(account.addons)
+        ok, message = (
+            (True, f"{label} is available on every plan.")
+            if rule is None
+            else _rule_check(rule, account.plan, list(account.addons))
         )
         out.append(TriggerOption(type=key, label=label, available=ok, message=message))
     return out
@@ -173,7 +239,8 @@ def _campaign(ctx: _Ctx, ref: s.Ref, channel: Channel) -> Campaign:
     if campaign.channel != channel:
         names = {Channel.EMAIL: "an email", Channel.SMS: "an SMS"}
         raise InvalidRequest(
-            f"Campaign {campaign.name!r} is {names[campaign.channel]} campaign; this needs {names[channel]} campaign.",
+            f"Campaign {campaign.name!r} is {names[campaign.channel]} campaign; this needs {names[channel]} "
+            "campaign.",
             field="campaign",
         )
     return campaign
@@ -192,9 +259,14 @@ def _user(ctx: _Ctx, ref: s.Ref) -> User:
 
 
 def _stage(ctx: _Ctx, pipeline: Pipeline, ref: s.Ref) -> Stage:
-    stages = ctx.session.scalars(select(Stage).where(Stage.pipeline_id == pipeline.id).order_by(Stage.position)).all()
+    stages = ctx.session.scalars(
+        select(Stage).where(Stage.pipeline_id == pipeline.id).order_by(Stage.position)
+    ).all()
     for st in stages:
-        if (isinstance(ref, int) and st.id == ref) or str(ref).strip().lower() in (st.name.lower(), str(st.id)):
+        if (isinstance(ref, int) and st.id == ref) or str(ref).strip().lower() in (
+            st.name.lower(),
+            str(st.id),
+        ):
             return st
     raise not_found(f"stage in pipeline {pipeline.name!r}", ref, [st.name for st in stages])
 
@@ -205,7 +277,9 @@ def _field_name(ctx: _Ctx, name: str) -> tuple[str, CustomField | None]:
     if key in STANDARD_FIELDS:
         return key, None
     custom = ctx.session.scalars(
-        select(CustomField).where(CustomField.account_id == ctx.account.id, func.lower(CustomField.name) == name.strip().lower())
+        select(CustomField).where(
+            CustomField.account_id == ctx.account.id, func.lower(CustomField.name) == name.strip().lower()
+        )
     ).first()
     if custom is not None:
         return custom.name, custom
@@ -216,7 +290,9 @@ def _field_name(ctx: _Ctx, name: str) -> tuple[str, CustomField | None]:
 
 
 def _custom_field(ctx: _Ctx, name: str, *, what: str) -> CustomField:
-    return get_by_name(ctx.session, CustomField, account_id=ctx.account.id, name=name, kind=f"custom field ({what})")
+    return get_by_name(
+        ctx.session, CustomField, account_id=ctx.account.id, name=name, kind=f"custom field ({what})"
+    )
 
 
 def _standard_value(key: str, value: object) -> str:
@@ -245,7 +321,8 @@ def _page_pattern(ctx: _Ctx, url: str) -> str:
         )
     if tracked_host(ctx.session, account_id=ctx.account.id, host=host.split(":")[0]) is None:
         raise InvalidRequest(
-            f"{host!r} is not a tracked domain; this trigger needs site tracking on the site. Add the domain with "
+            f"{host!r} is not a tracked domain; this trigger needs site tracking on the site. Add the domain "
+            "with "
             "add_tracked_domain first.",
             field="url",
         )
@@ -263,7 +340,8 @@ def _safe_webhook(url: str) -> str:
         private = host == "localhost" or host.endswith((".localhost", ".local", ".internal"))
     if private:
         raise InvalidRequest(
-            f"Webhook URL {url!r} points at a private or local address; webhooks go to public https endpoints.",
+            f"Webhook URL {url!r} points at a private or local address; webhooks go to public https "
+            "endpoints.",
             field="url",
         )
     try:
@@ -287,18 +365,22 @@ def _clean_trigger(ctx: _Ctx, t: Any) -> Any:
         if source == "one_to_one":
             _require_rule(ctx.account, _ONE_TO_ONE, "trigger")
             if t.campaign is not None:
-                raise InvalidRequest("The 1:1 email option is not tied to a campaign; remove 'campaign'.", field="campaign")
+                raise InvalidRequest(
+                    "The 1:1 email option is not tied to a campaign; remove 'campaign'.", field="campaign"
+                )
         elif t.campaign is not None:
             campaign = _campaign(ctx, t.campaign, Channel.EMAIL)
             up["campaign"] = campaign.id
             if isinstance(t, s.ClicksLink) and t.link is not None:
                 links = ctx.session.scalars(
-                    select(CampaignLink.url).where(CampaignLink.campaign_id == campaign.id,
-                                                   CampaignLink.is_honeypot.is_(False))
+                    select(CampaignLink.url).where(
+                        CampaignLink.campaign_id == campaign.id, CampaignLink.is_honeypot.is_(False)
+                    )
                 ).all()
                 if t.link not in links:
                     raise InvalidRequest(
-                        f"Link {t.link!r} is not a tracked link of campaign {campaign.name!r}; its links are: "
+                        f"Link {t.link!r} is not a tracked link of campaign {campaign.name!r}; its links "
+                        "are: "
                         f"{', '.join(map(repr, links)) or 'none (link tracking is off)'}.",
                         field="link",
                     )
@@ -322,7 +404,8 @@ def _clean_trigger(ctx: _Ctx, t: Any) -> Any:
         custom = _custom_field(ctx, t.field, what="a date field")
         if custom.type != FieldType.DATE:
             raise InvalidRequest(
-                f"Field {custom.name!r} is a {custom.type.value} field; a date-based trigger needs a date field.",
+                f"Field {custom.name!r} is a {custom.type.value} field; a date-based trigger needs a date "
+                "field.",
                 field="field",
             )
         up["field"] = custom.name
@@ -346,13 +429,16 @@ def _clean_trigger(ctx: _Ctx, t: Any) -> Any:
 
 def _clean_steps(ctx: _Ctx, steps: Sequence[Any], depth: int, where: str) -> list[Any]:
     if depth > MAX_DEPTH:
-        raise InvalidRequest(f"If/else branches nest more than {MAX_DEPTH} deep; flatten the automation.", field="steps")
+        raise InvalidRequest(
+            f"If/else branches nest more than {MAX_DEPTH} deep; flatten the automation.", field="steps"
+        )
     out = []
     for n, step in enumerate(steps, start=1):
         ctx.steps += 1
         if ctx.steps > MAX_STEPS:
             raise InvalidRequest(
-                f"An automation holds at most {MAX_STEPS} steps; split it into smaller automations.", field="steps"
+                f"An automation holds at most {MAX_STEPS} steps; split it into smaller automations.",
+                field="steps",
             )
         label = f"{where}{n}"
         try:
@@ -372,7 +458,9 @@ def _clean_step(ctx: _Ctx, st: Any, depth: int, label: str) -> Any:
             _require_feature(ctx.account, "predictive_sending")
     elif isinstance(st, s.Wait):
         if st.amount * _UNIT_MINUTES[st.unit] > MAX_WAIT_MINUTES:
-            raise InvalidRequest(f"A wait of {st.amount} {st.unit} is longer than one year; shorten it.", field="wait")
+            raise InvalidRequest(
+                f"A wait of {st.amount} {st.unit} is longer than one year; shorten it.", field="wait"
+            )
     elif isinstance(st, s.WaitUntil):
         up["condition"] = _condition(ctx, st.condition)
     elif isinstance(st, s.IfElse):
@@ -383,7 +471,8 @@ def _clean_step(ctx: _Ctx, st: Any, depth: int, label: str) -> Any:
         score: ScoreDefinition = ctx.ref(ScoreDefinition, st.score, "score")
         if not score.active:
             raise Conflict(
-                f"Score {score.name!r} is inactive; activate it before adjusting it from an automation.", field="score"
+                f"Score {score.name!r} is inactive; activate it before adjusting it from an automation.",
+                field="score",
             )
         up["score"] = score.id
     elif isinstance(st, s.SubscribeList | s.UnsubscribeList):
@@ -395,7 +484,9 @@ def _clean_step(ctx: _Ctx, st: Any, depth: int, label: str) -> Any:
             if custom is None:
                 up["value"] = _standard_value(key, st.value)
             else:
-                up["value"] = str(cf.parse_field_value(custom.type, st.value, custom.options, field=custom.name))
+                up["value"] = str(
+                    cf.parse_field_value(custom.type, st.value, custom.options, field=custom.name)
+                )
         else:
             if key == "email":
                 raise InvalidRequest("A contact's email cannot be cleared.", field="value")
@@ -408,10 +499,15 @@ def _clean_step(ctx: _Ctx, st: Any, depth: int, label: str) -> Any:
             up["stage"] = _stage(ctx, pipeline, st.stage).id
         else:
             first = ctx.session.scalars(
-                select(Stage).where(Stage.pipeline_id == pipeline.id).order_by(Stage.position, Stage.id).limit(1)
+                select(Stage)
+                .where(Stage.pipeline_id == pipeline.id)
+                .order_by(Stage.position, Stage.id)
+                .limit(1)
             ).first()
             if first is None:
-                raise InvalidRequest(f"Pipeline {pipeline.name!r} has no stages; add a stage first.", field="stage")
+                raise InvalidRequest(
+                    f"Pipeline {pipeline.name!r} has no stages; add a stage first.", field="stage"
+                )
             up["stage"] = first.id
         if st.owner is not None:
             up["owner"] = _user(ctx, st.owner).id
@@ -453,7 +549,9 @@ def _clean_ai_action(ctx: _Ctx, st: s.AiAction) -> dict[str, Any]:
             )
     else:
         if not st.source_field:
-            raise InvalidRequest(f"The {st.action} action needs the field to read (source_field).", field="source_field")
+            raise InvalidRequest(
+                f"The {st.action} action needs the field to read (source_field).", field="source_field"
+            )
         up["source_field"] = _field_name(ctx, st.source_field)[0]
     if st.action == "analyze" and not st.prompt:
         raise InvalidRequest("Analyze needs a prompt saying what to look for.", field="prompt")
@@ -467,7 +565,8 @@ def _clean_ai_action(ctx: _Ctx, st: s.AiAction) -> dict[str, Any]:
         raise InvalidRequest("Only analyze and classify intent take a set list of outputs.", field="options")
     if st.max_outputs is not None and st.options and st.max_outputs > len(st.options):
         raise InvalidRequest(
-            f"max_outputs {st.max_outputs} is more than the {len(st.options)} allowed outputs.", field="max_outputs"
+            f"max_outputs {st.max_outputs} is more than the {len(st.options)} allowed outputs.",
+            field="max_outputs",
         )
     if st.summary_length is not None and st.action != "summarize":
         raise InvalidRequest("Only the summarize action takes a summary length.", field="summary_length")
@@ -475,7 +574,13 @@ def _clean_ai_action(ctx: _Ctx, st: s.AiAction) -> dict[str, Any]:
 
 
 def _parse(
-    adapter: TypeAdapter[Any], raw: Any, *, what: str, field: str, item: str = "item", tags: Sequence[str] = ()
+    adapter: TypeAdapter[Any],
+    raw: Any,
+    *,
+    what: str,
+    field: str,
+    item: str = "item",
+    tags: Sequence[str] = (),
 ) -> Any:
     data = raw.model_dump() if isinstance(raw, BaseModel) else raw
     if isinstance(data, list):
@@ -499,8 +604,15 @@ def _definition(ctx: _Ctx, trigger: Any, steps: Sequence[Any]) -> tuple[dict[str
 
 def _out(a: Automation) -> AutomationOut:
     return AutomationOut(
-        id=a.id, account_id=a.account_id, name=a.name, description=a.description, status=a.status,
-        trigger=a.trigger, steps=a.steps, created_at=a.created_at, updated_at=a.updated_at,
+        id=a.id,
+        account_id=a.account_id,
+        name=a.name,
+        description=a.description,
+        status=a.status,
+        trigger=_TRIGGER.validate_python(a.trigger),
+        steps=_STEPS.validate_python(a.steps),
+        created_at=a.created_at,
+        updated_at=a.updated_at,
     )
 
 
@@ -508,8 +620,9 @@ def _load(session: Session, account_id: int, automation_id: int) -> Automation:
     return get_owned(session, Automation, account_id=account_id, id=automation_id, kind="automation")
 
 
-def _clean_name(session: Session, model: Any, account_id: int, name: str, kind: str,
-                exclude_id: int | None = None) -> str:
+def _clean_name(
+    session: Session, model: Any, account_id: int, name: str, kind: str, exclude_id: int | None = None
+) -> str:
     text = (name or "").strip()
     if not text:
         raise InvalidRequest(f"The {kind} name is empty; give it a name.", field="name")
@@ -538,8 +651,14 @@ def create_automation(
     clean_name = _clean_name(session, Automation, account_id, name, "automation")
     trigger_json, steps_json = _definition(ctx, trigger, steps)
     row = Automation(
-        account_id=account_id, name=clean_name, description=(description or "").strip()[:2_000] or None,
-        status=AutomationStatus.INACTIVE, trigger=trigger_json, steps=steps_json, created_at=now, updated_at=now,
+        account_id=account_id,
+        name=clean_name,
+        description=(description or "").strip()[:2_000] or None,
+        status=AutomationStatus.INACTIVE,
+        trigger=trigger_json,
+        steps=steps_json,
+        created_at=now,
+        updated_at=now,
     )
     session.add(row)
     session.flush()
@@ -561,16 +680,21 @@ def update_automation(
     row = _load(session, account_id, automation_id)
     if row.status == AutomationStatus.ACTIVE:
         raise Conflict(
-            f"Automation {row.name!r} is active; set it inactive (deactivate_automation) before editing it, then "
+            f"Automation {row.name!r} is active; set it inactive (deactivate_automation) before editing it, "
+            "then "
             "activate it again.",
             field="status",
         )
     ctx = _Ctx(session, _account(session, account_id))
-    new_name = row.name if isinstance(name, Unset) else _clean_name(
-        session, Automation, account_id, name, "automation", exclude_id=row.id
+    new_name = (
+        row.name
+        if isinstance(name, Unset)
+        else _clean_name(session, Automation, account_id, name, "automation", exclude_id=row.id)
     )
     trigger_json, steps_json = _definition(
-        ctx, row.trigger if isinstance(trigger, Unset) else trigger, row.steps if isinstance(steps, Unset) else steps
+        ctx,
+        row.trigger if isinstance(trigger, Unset) else trigger,
+        row.steps if isinstance(steps, Unset) else steps,
     )
     row.name = new_name
     if not isinstance(description, Unset):
@@ -607,24 +731,29 @@ def list_automations(
 
 def _contains_ai_action(steps: Sequence[dict[str, Any]]) -> bool:
     return any(
-        st["type"] == "ai_action" or (st["type"] == "if_else" and (_contains_ai_action(st["yes"]) or
-                                                                   _contains_ai_action(st["no"])))
+        st["type"] == "ai_action"
+        or (st["type"] == "if_else" and (_contains_ai_action(st["yes"]) or _contains_ai_action(st["no"])))
         for st in steps
     )
 
 
-def activate_automation(session: Session, *, account_id: int, automation_id: int, now: datetime) -> AutomationOut:
+def activate_automation(
+    session: Session, *, account_id: int, automation_id: int, now: datetime
+) -> AutomationOut:
     """Turn an automation on after re-checking its plan gates, references and purchased activities."""
     row = _load(session, account_id, automation_id)
     if row.status == AutomationStatus.ACTIVE:
         return _out(row)
     if not row.steps:
-        raise InvalidRequest(f"Automation {row.name!r} has no steps; add at least one action first.", field="steps")
+        raise InvalidRequest(
+            f"Automation {row.name!r} has no steps; add at least one action first.", field="steps"
+        )
     account = _account(session, account_id)
     trigger_json, steps_json = _definition(_Ctx(session, account), row.trigger, row.steps)
     if _contains_ai_action(steps_json) and account.monthly_activity_limit <= 0:
         raise Conflict(
-            f"Automation {row.name!r} uses the AI Actions Library, which spends activities, and this account has "
+            f"Automation {row.name!r} uses the AI Actions Library, which spends activities, and this account "
+            "has "
             "none. Purchase a monthly activity limit (Billing & Upgrade) first.",
             field="activities",
         )
@@ -635,7 +764,9 @@ def activate_automation(session: Session, *, account_id: int, automation_id: int
     return _out(row)
 
 
-def deactivate_automation(session: Session, *, account_id: int, automation_id: int, now: datetime) -> AutomationOut:
+def deactivate_automation(
+    session: Session, *, account_id: int, automation_id: int, now: datetime
+) -> AutomationOut:
     """Turn an automation off (contacts stop entering it)."""
     row = _load(session, account_id, automation_id)
     if row.status != AutomationStatus.INACTIVE:
@@ -691,12 +822,18 @@ def create_score(
     pipeline_id = None
     if pipeline is not None:
         if kind != ScoreTarget.DEAL:
-            raise InvalidRequest("Only deal scores belong to a pipeline; remove 'pipeline'.", field="pipeline")
+            raise InvalidRequest(
+                "Only deal scores belong to a pipeline; remove 'pipeline'.", field="pipeline"
+            )
         pipeline_id = resolve(session, Pipeline, account_id=account_id, ref=pipeline, kind="pipeline").id
     row = ScoreDefinition(
-        account_id=account_id, name=clean_name, target=kind, pipeline_id=pipeline_id,
+        account_id=account_id,
+        name=clean_name,
+        target=kind,
+        pipeline_id=pipeline_id,
         rules=_rules(session, account, rules),
-        active=active, created_at=now,
+        active=active,
+        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -714,10 +851,14 @@ def update_score(
 ) -> ScoreOut:
     """Rename a score, replace its rules, or turn it on or off."""
     row = get_owned(session, ScoreDefinition, account_id=account_id, id=score_id, kind="score")
-    new_name = row.name if isinstance(name, Unset) else _clean_name(
-        session, ScoreDefinition, account_id, name, "score", exclude_id=row.id
+    new_name = (
+        row.name
+        if isinstance(name, Unset)
+        else _clean_name(session, ScoreDefinition, account_id, name, "score", exclude_id=row.id)
     )
-    new_rules = row.rules if isinstance(rules, Unset) else _rules(session, _account(session, account_id), rules)
+    new_rules = (
+        row.rules if isinstance(rules, Unset) else _rules(session, _account(session, account_id), rules)
+    )
     row.name, row.rules = new_name, new_rules
     if not isinstance(active, Unset):
         row.active = bool(active)
@@ -727,7 +868,9 @@ def update_score(
 
 def get_score(session: Session, *, account_id: int, score_id: int) -> ScoreOut:
     """Return one score definition."""
-    return ScoreOut.model_validate(get_owned(session, ScoreDefinition, account_id=account_id, id=score_id, kind="score"))
+    return ScoreOut.model_validate(
+        get_owned(session, ScoreDefinition, account_id=account_id, id=score_id, kind="score")
+    )
 
 
 def find_score(session: Session, *, account_id: int, name: str) -> ScoreOut:
@@ -753,7 +896,9 @@ def _score_target(
 ) -> tuple[int | None, int | None]:
     if score.target == ScoreTarget.CONTACT:
         if contact_id is None or deal_id is not None:
-            raise InvalidRequest(f"Score {score.name!r} is a contact score; give contact_id only.", field="contact_id")
+            raise InvalidRequest(
+                f"Score {score.name!r} is a contact score; give contact_id only.", field="contact_id"
+            )
         get_owned(session, Contact, account_id=score.account_id, id=contact_id, kind="contact")
         return contact_id, None
     if deal_id is None or contact_id is not None:
@@ -779,7 +924,9 @@ def set_score_value(
     """Store the current points of one contact (contact score) or deal (deal score)."""
     score = get_owned(session, ScoreDefinition, account_id=account_id, id=score_id, kind="score")
     if isinstance(points, bool) or not isinstance(points, int) or abs(points) > 2_000_000_000:
-        raise InvalidRequest(f"Points {points!r} must be a whole number (within +/- 2 billion).", field="points")
+        raise InvalidRequest(
+            f"Points {points!r} must be a whole number (within +/- 2 billion).", field="points"
+        )
     cid, did = _score_target(session, score, contact_id, deal_id)
     session.flush()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -801,13 +948,20 @@ def set_score_value(
 
 
 def get_score_value(
-    session: Session, *, account_id: int, score_id: int, contact_id: int | None = None, deal_id: int | None = None
+    session: Session,
+    *,
+    account_id: int,
+    score_id: int,
+    contact_id: int | None = None,
+    deal_id: int | None = None,
 ) -> ScoreValueOut | None:
     """Return the stored points of a contact or deal on a score, or None when none are stored."""
     score = get_owned(session, ScoreDefinition, account_id=account_id, id=score_id, kind="score")
     cid, did = _score_target(session, score, contact_id, deal_id)
     cond = ScoreValue.contact_id == cid if cid is not None else ScoreValue.deal_id == did
     row = session.scalars(
-        select(ScoreValue).where(ScoreValue.score_id == score.id, cond).execution_options(populate_existing=True)
+        select(ScoreValue)
+        .where(ScoreValue.score_id == score.id, cond)
+        .execution_options(populate_existing=True)
     ).first()
     return ScoreValueOut.model_validate(row) if row else None

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from core.accounts.models import Account
 from core.accounts.service import require_feature
 from core.billing.models import MAX_MONTHLY_ACTIVITY_LIMIT, ActivityEntry, SmsCreditEntry
-from core.billing.schemas import ACTIVITY_FEATURES, ActivityResult, ActivityUsage, CreditBalance, CreditEntryOut
+from core.billing.schemas import (
+    ACTIVITY_FEATURES,
+    ActivityResult,
+    ActivityUsage,
+    CreditBalance,
+    CreditEntryOut,
+)
 from core.campaigns.models import Campaign
 from core.contacts.models import Contact
 from core.errors import InvalidRequest, LimitExceeded, NotFound, invalid_choice
@@ -37,7 +43,10 @@ def month_of(now: datetime) -> str:
 
 def _locked(session: Session, account_id: int) -> Account:
     account = session.execute(
-        select(Account).where(Account.id == account_id).with_for_update().execution_options(populate_existing=True)
+        select(Account)
+        .where(Account.id == account_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if account is None:
         raise NotFound(f"No account with id {account_id}.", field="account")
@@ -45,11 +54,14 @@ def _locked(session: Session, account_id: int) -> Account:
 
 
 def _used(session: Session, account_id: int, month: str) -> int:
-    return session.scalar(
-        select(func.count()).select_from(ActivityEntry).where(
-            ActivityEntry.account_id == account_id, ActivityEntry.month == month
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ActivityEntry)
+            .where(ActivityEntry.account_id == account_id, ActivityEntry.month == month)
         )
-    ) or 0
+        or 0
+    )
 
 
 def _feature(value: str) -> str:
@@ -68,7 +80,8 @@ def _skip_reason(account: Account, month: str) -> str:
             "actions and translations. The contact skips this action."
         )
     return (
-        f"The monthly limit of {account.monthly_activity_limit:,} activities is used up for {month}; the contact "
+        f"The monthly limit of {account.monthly_activity_limit:,} activities is used up for {month}; the "
+        "contact "
         f"skips this action. Raise the limit (up to {MAX_MONTHLY_ACTIVITY_LIMIT:,}) in Billing & Upgrade."
     )
 
@@ -111,11 +124,15 @@ def record_activities(
     for i in range(0, len(distinct), 1000):
         chunk = distinct[i : i + 1000]
         owned.update(
-            session.scalars(select(Contact.id).where(Contact.account_id == account_id, Contact.id.in_(chunk))).all()
+            session.scalars(
+                select(Contact.id).where(Contact.account_id == account_id, Contact.id.in_(chunk))
+            ).all()
         )
     unknown = sorted(set(ids) - owned)
     if unknown:
-        raise NotFound(f"No contacts with ids {unknown[:10]} in this account; nothing was charged.", field="contact")
+        raise NotFound(
+            f"No contacts with ids {unknown[:10]} in this account; nothing was charged.", field="contact"
+        )
     account = _locked(session, account_id)
     limit = account.monthly_activity_limit
     used = _used(session, account_id, month)
@@ -124,8 +141,14 @@ def record_activities(
         session.execute(
             insert(ActivityEntry),
             [
-                {"account_id": account_id, "month": month, "feature": key, "source": _clean_source(source),
-                 "contact_id": cid, "created_at": now}
+                {
+                    "account_id": account_id,
+                    "month": month,
+                    "feature": key,
+                    "source": _clean_source(source),
+                    "contact_id": cid,
+                    "created_at": now,
+                }
                 for cid in charge
             ],
         )
@@ -135,8 +158,12 @@ def record_activities(
         after = used + min(n + 1, len(charge))
         results.append(
             ActivityResult(
-                charged=charged, skipped_reason=None if charged else _skip_reason(account, month), month=month,
-                used=after, limit=limit, remaining=max(0, limit - after),
+                charged=charged,
+                skipped_reason=None if charged else _skip_reason(account, month),
+                month=month,
+                used=after,
+                limit=limit,
+                remaining=max(0, limit - after),
             )
         )
     session.flush()
@@ -174,7 +201,8 @@ def _amount(amount: int, *, field: str, max_value: int | None = None) -> int:
         raise InvalidRequest(f"Credit amount {amount!r} must be a whole number above 0.", field=field)
     if max_value is not None and amount > max_value:
         raise InvalidRequest(
-            f"Credit amount {amount:,} is above the {max_value:,} allowed at once; split the purchase.", field=field
+            f"Credit amount {amount:,} is above the {max_value:,} allowed at once; split the purchase.",
+            field=field,
         )
     return amount
 
@@ -191,8 +219,9 @@ def purchase_credits(
     require_feature(session, account_id=account_id, feature="sms")
     account = _locked(session, account_id)
     account.sms_credit_balance += amount
-    entry = SmsCreditEntry(account_id=account_id, delta=amount, reason=(reason or "Credit purchase")[:200],
-                           created_at=now)
+    entry = SmsCreditEntry(
+        account_id=account_id, delta=amount, reason=(reason or "Credit purchase")[:200], created_at=now
+    )
     session.add(entry)
     session.flush()
     return _entry_out(entry, account.sms_credit_balance)
@@ -224,7 +253,11 @@ def charge_credits(
         )
     account.sms_credit_balance = balance - amount
     entry = SmsCreditEntry(
-        account_id=account_id, delta=-amount, reason=reason.strip()[:200], campaign_id=campaign_id, created_at=now
+        account_id=account_id,
+        delta=-amount,
+        reason=reason.strip()[:200],
+        campaign_id=campaign_id,
+        created_at=now,
     )
     session.add(entry)
     session.flush()

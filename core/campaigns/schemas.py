@@ -7,9 +7,9 @@ updates and ``invalid_from_validation`` (pydantic errors turned into one user-fa
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 from enum import Enum
-from collections.abc import Collection
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -79,7 +79,9 @@ def check_link(value: str, *, allow_tag: bool = True) -> str:
 def check_web_url(value: str) -> str:
     """Accept only an http(s) URL with a real host (images, webhooks, feeds)."""
     if value.strip().lower().startswith("mailto:"):
-        raise ValueError(f"{value!r} is an email address; a web address like 'https://example.com/x' is needed")
+        raise ValueError(
+            f"{value!r} is an email address; a web address like 'https://example.com/x' is needed"
+        )
     return check_link(value, allow_tag=False)
 
 

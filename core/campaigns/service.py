@@ -76,7 +76,9 @@ def _clean_name(session: Session, account_id: int, name: str, *, exclude_id: int
     if len(cleaned) > 200:
         raise InvalidRequest(f"Campaign name is {len(cleaned)} characters; the limit is 200.", field="name")
     clash = session.scalars(
-        select(Campaign).where(Campaign.account_id == account_id, func.lower(Campaign.name) == cleaned.lower())
+        select(Campaign).where(
+            Campaign.account_id == account_id, func.lower(Campaign.name) == cleaned.lower()
+        )
     ).first()
     if clash is not None and clash.id != exclude_id:
         raise Conflict(
@@ -92,7 +94,9 @@ def _clean_text(value: str | None, *, field: str, label: str, max_len: int) -> s
         return None
     text = value.strip()
     if len(text) > max_len:
-        raise InvalidRequest(f"{label} is {len(text)} characters; the limit is {max_len}. Shorten it.", field=field)
+        raise InvalidRequest(
+            f"{label} is {len(text)} characters; the limit is {max_len}. Shorten it.", field=field
+        )
     return text
 
 
@@ -117,7 +121,9 @@ def parse_blocks(raw: Sequence[Any]) -> list[dict[str, Any]]:
     try:
         blocks = _BLOCKS.validate_python(items)
     except ValidationError as err:
-        raise invalid_from_validation(err, what="blocks", field="blocks", item="block", tags=BLOCK_TYPES) from None
+        raise invalid_from_validation(
+            err, what="blocks", field="blocks", item="block", tags=BLOCK_TYPES
+        ) from None
     return [b.model_dump(mode="json") for b in blocks]
 
 
@@ -146,7 +152,8 @@ def _status(value: CampaignStatus | str) -> CampaignStatus:
 def _aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
         raise InvalidRequest(
-            f"{field} {value.isoformat()} has no time zone; give an aware time (for example in UTC).", field=field
+            f"{field} {value.isoformat()} has no time zone; give an aware time (for example in UTC).",
+            field=field,
         )
     return value
 
@@ -171,7 +178,8 @@ def check_personalization(session: Session, *, account_id: int, texts: Iterable[
     if unknown:
         shown = ", ".join(f"%{t}%" for t in unknown)
         raise InvalidRequest(
-            f"Unknown personalization tag{'s' if len(unknown) > 1 else ''} {shown}. Valid tags: {', '.join(valid)}. "
+            f"Unknown personalization tag{'s' if len(unknown) > 1 else ''} {shown}. Valid tags: "
+            f"{', '.join(valid)}. "
             "Create a custom field to get a new tag.",
             field="personalization",
         )
@@ -232,15 +240,31 @@ def _outs(session: Session, campaigns: Sequence[Campaign]) -> list[CampaignOut]:
     for c in campaigns:
         out.append(
             CampaignOut(
-                id=c.id, account_id=c.account_id, name=c.name, channel=c.channel, status=c.status,
-                failure_reason=c.failure_reason, subject=c.subject, preheader=c.preheader, from_name=c.from_name,
-                from_email=c.from_email, layout=c.layout, blocks=c.blocks, sms_body=c.sms_body,
-                sms_media_url=c.sms_media_url, list_ids=list(c.list_ids),
+                id=c.id,
+                account_id=c.account_id,
+                name=c.name,
+                channel=c.channel,
+                status=c.status,
+                failure_reason=c.failure_reason,
+                subject=c.subject,
+                preheader=c.preheader,
+                from_name=c.from_name,
+                from_email=c.from_email,
+                layout=c.layout,
+                blocks=_BLOCKS.validate_python(c.blocks),
+                sms_body=c.sms_body,
+                sms_media_url=c.sms_media_url,
+                list_ids=list(c.list_ids),
                 list_names=[list_names[i] for i in c.list_ids if i in list_names],
-                segment_id=c.segment_id, segment_name=seg_names.get(c.segment_id) if c.segment_id else None,
-                brand_kit_id=c.brand_kit_id, link_tracking=c.link_tracking,
-                predictive_sending=c.predictive_sending, created_at=c.created_at, updated_at=c.updated_at,
-                scheduled_at=c.scheduled_at, sent_at=c.sent_at,
+                segment_id=c.segment_id,
+                segment_name=seg_names.get(c.segment_id) if c.segment_id else None,
+                brand_kit_id=c.brand_kit_id,
+                link_tracking=c.link_tracking,
+                predictive_sending=c.predictive_sending,
+                created_at=c.created_at,
+                updated_at=c.updated_at,
+                scheduled_at=c.scheduled_at,
+                sent_at=c.sent_at,
             )
         )
     return out
@@ -257,7 +281,9 @@ _EMAIL_ONLY = ("subject", "preheader", "from_email", "layout", "blocks")
 _SMS_ONLY = ("sms_body", "sms_media_url")
 
 
-def _clean_changes(session: Session, account: Account, channel: Channel, given: dict[str, Any]) -> dict[str, Any]:
+def _clean_changes(
+    session: Session, account: Account, channel: Channel, given: dict[str, Any]
+) -> dict[str, Any]:
     """Validate the given (not UNSET) fields and return the values to store."""
     aid = account.id
     clean: dict[str, Any] = {}
@@ -265,13 +291,19 @@ def _clean_changes(session: Session, account: Account, channel: Channel, given: 
     for key in wrong:
         if given.get(key) not in (None, [], UNSET):
             this, other = ("an SMS", "email") if channel == Channel.SMS else ("an email", "SMS")
-            raise InvalidRequest(f"{key} is for {other} campaigns and this is {this} campaign; remove it.", field=key)
+            raise InvalidRequest(
+                f"{key} is for {other} campaigns and this is {this} campaign; remove it.", field=key
+            )
     if "subject" in given:
         clean["subject"] = _clean_text(given["subject"], field="subject", label="Subject", max_len=255)
     if "preheader" in given:
-        clean["preheader"] = _clean_text(given["preheader"], field="preheader", label="Preheader", max_len=255)
+        clean["preheader"] = _clean_text(
+            given["preheader"], field="preheader", label="Preheader", max_len=255
+        )
     if "from_name" in given:
-        clean["from_name"] = _clean_text(given["from_name"], field="from_name", label="From name", max_len=120)
+        clean["from_name"] = _clean_text(
+            given["from_name"], field="from_name", label="From name", max_len=120
+        )
     if "from_email" in given:
         raw = given["from_email"]
         clean["from_email"] = None if raw is None or not str(raw).strip() else _from_email(raw)
@@ -312,7 +344,9 @@ def _clean_changes(session: Session, account: Account, channel: Channel, given: 
         clean["predictive_sending"] = bool(given["predictive_sending"])
         if clean["predictive_sending"]:
             if channel == Channel.SMS:
-                raise InvalidRequest("Predictive sending is for email campaigns only.", field="predictive_sending")
+                raise InvalidRequest(
+                    "Predictive sending is for email campaigns only.", field="predictive_sending"
+                )
             require_feature(session, account_id=aid, feature="predictive_sending")
     return clean
 
@@ -322,7 +356,8 @@ def _from_email(raw: str) -> str:
         return parse_email(raw)
     except InvalidRequest:
         raise InvalidRequest(
-            f"From email {raw!r} is not a valid address; use the form 'news@yourdomain.com'.", field="from_email"
+            f"From email {raw!r} is not a valid address; use the form 'news@yourdomain.com'.",
+            field="from_email",
         ) from None
 
 
@@ -336,7 +371,8 @@ def _check_locked(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
         except ValueError:
             raise Conflict(
                 f"Block {i + 1} ({_describe(block)}) is locked and cannot be changed, moved or removed. "
-                f"Unlock it first with set_block_locked(position={i + 1}, locked=False), or keep it as it is.",
+                f"Unlock it first with set_block_locked(position={i + 1}, locked=False), or keep it as it "
+                "is.",
                 field="blocks",
             ) from None
 
@@ -380,9 +416,18 @@ def create_campaign(
         require_feature(session, account_id=account_id, feature="sms")
     clean_name = _clean_name(session, account_id, name)
     given: dict[str, Any] = {
-        "subject": subject, "preheader": preheader, "from_name": from_name, "from_email": from_email,
-        "layout": layout, "blocks": blocks, "sms_body": sms_body, "sms_media_url": sms_media_url,
-        "lists": lists, "segment": segment, "brand_kit": brand_kit, "link_tracking": link_tracking,
+        "subject": subject,
+        "preheader": preheader,
+        "from_name": from_name,
+        "from_email": from_email,
+        "layout": layout,
+        "blocks": blocks,
+        "sms_body": sms_body,
+        "sms_media_url": sms_media_url,
+        "lists": lists,
+        "segment": segment,
+        "brand_kit": brand_kit,
+        "link_tracking": link_tracking,
         "predictive_sending": predictive_sending,
     }
     clean = _clean_changes(session, account, kind, given)
@@ -391,8 +436,14 @@ def create_campaign(
         if user is None or user.account_id != account_id:
             raise NotFound(f"No user with id {created_by} in this account.", field="created_by")
     campaign = Campaign(
-        account_id=account_id, name=clean_name, channel=kind, status=CampaignStatus.DRAFT,
-        created_by=created_by, created_at=now, updated_at=now, **{"blocks": [], "list_ids": [], **clean},
+        account_id=account_id,
+        name=clean_name,
+        channel=kind,
+        status=CampaignStatus.DRAFT,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        **{"blocks": [], "list_ids": [], **clean},
     )
     check_personalization(session, account_id=account_id, texts=_texts(campaign))
     session.add(campaign)
@@ -430,22 +481,34 @@ def update_campaign(
     given = {
         k: v
         for k, v in {
-            "subject": subject, "preheader": preheader, "from_name": from_name, "from_email": from_email,
-            "layout": layout, "blocks": blocks, "sms_body": sms_body, "sms_media_url": sms_media_url,
-            "lists": lists, "segment": segment, "brand_kit": brand_kit, "link_tracking": link_tracking,
+            "subject": subject,
+            "preheader": preheader,
+            "from_name": from_name,
+            "from_email": from_email,
+            "layout": layout,
+            "blocks": blocks,
+            "sms_body": sms_body,
+            "sms_media_url": sms_media_url,
+            "lists": lists,
+            "segment": segment,
+            "brand_kit": brand_kit,
+            "link_tracking": link_tracking,
             "predictive_sending": predictive_sending,
         }.items()
         if v is not UNSET
     }
-    clean_name = campaign.name if isinstance(name, Unset) else _clean_name(
-        session, account_id, name, exclude_id=campaign.id
+    clean_name = (
+        campaign.name
+        if isinstance(name, Unset)
+        else _clean_name(session, account_id, name, exclude_id=campaign.id)
     )
     clean = _clean_changes(session, account, campaign.channel, given)
     if "blocks" in clean:
         _check_locked(campaign.blocks, clean["blocks"])
     merged = {k: clean.get(k, getattr(campaign, k)) for k in ("subject", "preheader", "sms_body", "blocks")}
     check_personalization(
-        session, account_id=account_id,
+        session,
+        account_id=account_id,
         texts=[merged["subject"], merged["preheader"], merged["sms_body"], *_block_texts(merged["blocks"])],
     )
     campaign.name = clean_name
@@ -458,6 +521,62 @@ def update_campaign(
     return _out(session, campaign)
 
 
+def duplicate_campaign(
+    session: Session, *, account_id: int, campaign_id: int, now: datetime, name: str | None = None
+) -> CampaignOut:
+    """Copy a campaign (any status) into a new draft, named ``name`` or '<name> (copy)'."""
+    source = _load(session, account_id, campaign_id)
+    if source.channel == Channel.SMS:
+        require_feature(session, account_id=account_id, feature="sms")
+    if name is None:
+        base = f"{source.name[:190]} (copy"
+        taken = {
+            n.lower()
+            for n in session.scalars(
+                select(Campaign.name).where(
+                    Campaign.account_id == account_id, func.lower(Campaign.name).startswith(base.lower())
+                )
+            ).all()
+        }
+        name = next(
+            f"{base}{'' if n == 1 else f' {n}'})"
+            for n in range(1, len(taken) + 2)
+            if f"{base}{'' if n == 1 else f' {n}'})".lower() not in taken
+        )
+    copy = Campaign(
+        account_id=account_id,
+        name=_clean_name(session, account_id, name),
+        channel=source.channel,
+        status=CampaignStatus.DRAFT,
+        created_by=source.created_by,
+        created_at=now,
+        updated_at=now,
+        **{
+            key: getattr(source, key)
+            for key in (
+                "subject",
+                "preheader",
+                "from_name",
+                "from_email",
+                "layout",
+                "blocks",
+                "sms_body",
+                "sms_media_url",
+                "list_ids",
+                "segment_id",
+                "brand_kit_id",
+                "link_tracking",
+                "predictive_sending",
+            )
+        },
+    )
+    session.add(copy)
+    session.flush()
+    _sync_links(session, copy)
+    session.flush()
+    return _out(session, copy)
+
+
 def set_block_locked(
     session: Session, *, account_id: int, campaign_id: int, position: int, locked: bool, now: datetime
 ) -> CampaignOut:
@@ -466,7 +585,8 @@ def set_block_locked(
     _require_draft(campaign, "lock or unlock blocks of")
     if not 1 <= position <= len(campaign.blocks):
         raise InvalidRequest(
-            f"Campaign {campaign.name!r} has {len(campaign.blocks)} blocks; position {position} does not exist "
+            f"Campaign {campaign.name!r} has {len(campaign.blocks)} blocks; position {position} does not "
+            "exist "
             f"(use 1 to {len(campaign.blocks)}).",
             field="position",
         )
@@ -490,7 +610,7 @@ def _require_draft(campaign: Campaign, action: str) -> None:
         )
     raise Conflict(
         f"Campaign {campaign.name!r} is {campaign.status.value}; only draft campaigns can be changed. "
-        "Duplicate it to make a new version.",
+        "Duplicate it (duplicate_campaign) to make a new version.",
         field="status",
     )
 
@@ -579,14 +699,18 @@ def _missing(session: Session, c: Campaign) -> list[str]:
         existing = set(session.scalars(select(MailingList.id).where(MailingList.id.in_(c.list_ids))).all())
     gone = [i for i in c.list_ids if i not in existing]
     if gone:
-        missing.append("recipients: list id " + ", ".join(map(str, gone)) + " no longer exists; pick other lists")
+        missing.append(
+            "recipients: list id " + ", ".join(map(str, gone)) + " no longer exists; pick other lists"
+        )
     elif not c.list_ids and c.segment_id is None:
         missing.append("recipients (a list or a segment)")
     if c.channel == Channel.EMAIL:
         if not c.blocks:
             missing.append("content (at least one block)")
         missing.extend(
-            f"a link for button {b['label']!r}" for b in c.blocks if b["type"] == "button" and not b.get("url")
+            f"a link for button {b['label']!r}"
+            for b in c.blocks
+            if b["type"] == "button" and not b.get("url")
         )
     return missing
 
@@ -620,7 +744,8 @@ def schedule_campaign(
     at = _aware(at, "at")
     if at <= now:
         raise InvalidRequest(
-            f"Send time {at.isoformat()} is not in the future (now is {now.isoformat()}); choose a later time.",
+            f"Send time {at.isoformat()} is not in the future (now is {now.isoformat()}); choose a later "
+            "time.",
             field="at",
         )
     _check_ready(session, campaign, "scheduled")
@@ -651,13 +776,15 @@ def start_sending(session: Session, *, account_id: int, campaign_id: int, now: d
     campaign = _load(session, account_id, campaign_id)
     if campaign.status == CampaignStatus.SCHEDULED and campaign.scheduled_at and campaign.scheduled_at > now:
         raise Conflict(
-            f"Campaign {campaign.name!r} is scheduled for {campaign.scheduled_at.isoformat()}; it starts then. "
+            f"Campaign {campaign.name!r} is scheduled for {campaign.scheduled_at.isoformat()}; it starts "
+            "then. "
             "Unschedule it to send it now.",
             field="status",
         )
     if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
         raise Conflict(
-            f"Campaign {campaign.name!r} is {campaign.status.value}; it cannot start sending again.", field="status"
+            f"Campaign {campaign.name!r} is {campaign.status.value}; it cannot start sending again.",
+            field="status",
         )
     _check_ready(session, campaign, "sent")
     campaign.status = CampaignStatus.SENDING
@@ -671,7 +798,8 @@ def mark_sent(session: Session, *, account_id: int, campaign_id: int, now: datet
     campaign = _load(session, account_id, campaign_id)
     if campaign.status != CampaignStatus.SENDING:
         raise Conflict(
-            f"Campaign {campaign.name!r} is {campaign.status.value}; only a sending campaign can be marked sent.",
+            f"Campaign {campaign.name!r} is {campaign.status.value}; only a sending campaign can be marked "
+            "sent.",
             field="status",
         )
     campaign.status = CampaignStatus.SENT
@@ -689,13 +817,17 @@ def mark_failed(
     text = (reason or "").strip()
     if not text:
         raise InvalidRequest(
-            "Give the failure reason in plain words, e.g. 'The sending domain is not verified.'", field="reason"
+            "Give the failure reason in plain words, e.g. 'The sending domain is not verified.'",
+            field="reason",
         )
     if len(text) > 500:
-        raise InvalidRequest(f"The failure reason is {len(text)} characters; keep it under 500.", field="reason")
+        raise InvalidRequest(
+            f"The failure reason is {len(text)} characters; keep it under 500.", field="reason"
+        )
     if campaign.status not in (CampaignStatus.SCHEDULED, CampaignStatus.SENDING):
         raise Conflict(
-            f"Campaign {campaign.name!r} is {campaign.status.value}; only scheduled or sending campaigns can fail.",
+            f"Campaign {campaign.name!r} is {campaign.status.value}; only scheduled or sending campaigns can "
+            "fail.",
             field="status",
         )
     campaign.status = CampaignStatus.FAILED
@@ -730,7 +862,8 @@ def record_sends(
     campaign = _load(session, account_id, campaign_id)
     if campaign.status != CampaignStatus.SENDING:
         raise Conflict(
-            f"Campaign {campaign.name!r} is {campaign.status.value}; sends are recorded only while it is sending "
+            f"Campaign {campaign.name!r} is {campaign.status.value}; sends are recorded only while it is "
+            "sending "
             "(start_sending first).",
             field="status",
         )
@@ -741,38 +874,56 @@ def record_sends(
     wanted = list(dict.fromkeys(int(i) for i in contact_ids))
     credits = dict(credits or {})
     if credits and campaign.channel != Channel.SMS:
-        raise InvalidRequest("Credits apply to SMS campaigns only; this is an email campaign.", field="credits")
+        raise InvalidRequest(
+            "Credits apply to SMS campaigns only; this is an email campaign.", field="credits"
+        )
     bad_credits = {k: v for k, v in credits.items() if v < 0 or k not in wanted}
     if bad_credits:
         raise InvalidRequest(
-            f"Credits must be 0 or more and only for the contacts being sent; check contacts {sorted(bad_credits)}.",
+            "Credits must be 0 or more and only for the contacts being sent; check contacts "
+            f"{sorted(bad_credits)}.",
             field="credits",
         )
     owned: set[int] = set()
     for chunk in _chunks(wanted):
         owned.update(
-            session.scalars(select(Contact.id).where(Contact.account_id == account_id, Contact.id.in_(chunk))).all()
+            session.scalars(
+                select(Contact.id).where(Contact.account_id == account_id, Contact.id.in_(chunk))
+            ).all()
         )
     unknown = [i for i in wanted if i not in owned]
     if unknown:
         shown = ", ".join(map(str, unknown[:10])) + (" ..." if len(unknown) > 10 else "")
-        raise NotFound(f"No contacts with ids {shown} in this account; no sends were recorded.", field="contact")
+        raise NotFound(
+            f"No contacts with ids {shown} in this account; no sends were recorded.", field="contact"
+        )
     session.flush()
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted: set[int] = set()
     for chunk in _chunks(wanted):
         rows = [
-            {"account_id": account_id, "campaign_id": campaign.id, "contact_id": cid, "status": send_status.value,
-             "sent_at": now, "credits": credits.get(cid, 0)}
+            {
+                "account_id": account_id,
+                "campaign_id": campaign.id,
+                "contact_id": cid,
+                "status": send_status.value,
+                "sent_at": now,
+                "credits": credits.get(cid, 0),
+            }
             for cid in chunk
         ]
         # The unique (campaign, contact) key decides, so concurrent senders never write a send twice.
-        stmt = insert(CampaignSend).values(rows).on_conflict_do_nothing(
-            index_elements=["campaign_id", "contact_id"]
-        ).returning(CampaignSend.contact_id)
+        stmt = (
+            insert(CampaignSend)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["campaign_id", "contact_id"])
+            .returning(CampaignSend.contact_id)
+        )
         inserted.update(session.execute(stmt).scalars().all())
     return SendsRecorded(
-        campaign_id=campaign.id, recorded=len(inserted), skipped_contact_ids=[i for i in wanted if i not in inserted]
+        campaign_id=campaign.id,
+        recorded=len(inserted),
+        skipped_contact_ids=[i for i in wanted if i not in inserted],
     )
 
 
@@ -800,7 +951,8 @@ def record_event(
     occurred_at = _aware(occurred_at, "occurred_at")
     if campaign.status not in _EVENT_STATUSES:
         raise Conflict(
-            f"Campaign {campaign.name!r} is {campaign.status.value} and has no recipients yet; events come after "
+            f"Campaign {campaign.name!r} is {campaign.status.value} and has no recipients yet; events come "
+            "after "
             "sending.",
             field="status",
         )
@@ -810,7 +962,9 @@ def record_event(
             field="type",
         )
     send = session.scalars(
-        select(CampaignSend).where(CampaignSend.campaign_id == campaign.id, CampaignSend.contact_id == contact_id)
+        select(CampaignSend).where(
+            CampaignSend.campaign_id == campaign.id, CampaignSend.contact_id == contact_id
+        )
     ).first()
     if send is None:
         raise InvalidRequest(
@@ -831,11 +985,20 @@ def record_event(
     if kind == EventType.CLICK:
         url, is_bot = _check_click(session, campaign, url, is_bot)
     elif url is not None and kind != EventType.SHARE:
-        raise InvalidRequest(f"A {kind.value} event has no URL; only clicks and shares carry one.", field="url")
+        raise InvalidRequest(
+            f"A {kind.value} event has no URL; only clicks and shares carry one.", field="url"
+        )
     event = EngagementEvent(
-        account_id=account_id, campaign_id=campaign.id, contact_id=contact_id, type=kind,
-        occurred_at=occurred_at, url=url[:500] if url else None, is_bot=is_bot, is_mpp=is_mpp,
-        user_agent=user_agent[:200] if user_agent else None, ip=ip[:45] if ip else None,
+        account_id=account_id,
+        campaign_id=campaign.id,
+        contact_id=contact_id,
+        type=kind,
+        occurred_at=occurred_at,
+        url=url[:500] if url else None,
+        is_bot=is_bot,
+        is_mpp=is_mpp,
+        user_agent=user_agent[:200] if user_agent else None,
+        ip=ip[:45] if ip else None,
     )
     session.add(event)
     if kind == EventType.BOUNCE:
@@ -847,7 +1010,8 @@ def record_event(
 def _check_click(session: Session, campaign: Campaign, url: str | None, is_bot: bool) -> tuple[str, bool]:
     if not campaign.link_tracking:
         raise Conflict(
-            f"Link tracking is off for campaign {campaign.name!r}, so its clicks are not tracked.", field="url"
+            f"Link tracking is off for campaign {campaign.name!r}, so its clicks are not tracked.",
+            field="url",
         )
     if not url or not url.strip():
         raise InvalidRequest("A click needs the URL that was clicked.", field="url")
@@ -856,6 +1020,7 @@ def _check_click(session: Session, campaign: Campaign, url: str | None, is_bot: 
     if match is None:
         shown = ", ".join(repr(link.url) for link in links if not link.is_honeypot) or "none"
         raise InvalidRequest(
-            f"URL {url!r} is not a tracked link of campaign {campaign.name!r}; its links are: {shown}.", field="url"
+            f"URL {url!r} is not a tracked link of campaign {campaign.name!r}; its links are: {shown}.",
+            field="url",
         )
     return match.url, is_bot or match.is_honeypot

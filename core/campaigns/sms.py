@@ -1,4 +1,4 @@
-"""SMS rules from the help center ("Send broadcast SMS messages"): length, segments, credits, MMS, quiet hours.
+"""SMS rules from the help center ("Send broadcast SMS messages"): length, credits, MMS, quiet hours.
 
 Pure functions: no session, no clock of their own.
 
@@ -80,7 +80,8 @@ def check_body(body: str | None) -> str:
         raise InvalidRequest("The SMS message is empty; write the text to send.", field="sms_body")
     if count_characters(text) > MAX_MESSAGE_CHARS:
         raise InvalidRequest(
-            f"The SMS message is {count_characters(text):,} characters; the maximum is {MAX_MESSAGE_CHARS:,}. "
+            f"The SMS message is {count_characters(text):,} characters; the maximum is "
+            f"{MAX_MESSAGE_CHARS:,}. "
             "Shorten it.",
             field="sms_body",
         )
@@ -141,8 +142,12 @@ def sms_cost(body: str, countries: Iterable[str | None], *, media_url: str | Non
             rate = SMS_CREDITS_PER_SEGMENT[country]
         per_country.append(
             CountryCost(
-                country=country, recipients=n, kind=kind, segments=segments,
-                credits_per_recipient=segments * rate, credits=segments * rate * n,
+                country=country,
+                recipients=n,
+                kind=kind,
+                segments=segments,
+                credits_per_recipient=segments * rate,
+                credits=segments * rate * n,
             )
         )
     return SmsCost(
@@ -168,7 +173,8 @@ def _zone(timezone: str | None) -> ZoneInfo | None:
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise InvalidRequest(
-            f"Time {at.isoformat()} has no time zone; pass an aware datetime (for example in UTC).", field="at"
+            f"Time {at.isoformat()} has no time zone; pass an aware datetime (for example in UTC).",
+            field="at",
         )
     return at
 
@@ -190,7 +196,7 @@ def is_allowed_sending_time(
 def next_allowed_sending_time(
     at: datetime, timezone: str | None, *, start: time = QUIET_HOURS_END, end: time = QUIET_HOURS_START
 ) -> datetime | None:
-    """Return ``at`` if it is inside the window, else the next window opening (in at's zone); None if unknown."""
+    """Return ``at`` if inside the window, else the next opening (in ``at``'s zone); None if zone unknown."""
     zone = _zone(timezone)
     if zone is None:
         return None

@@ -27,7 +27,9 @@ MAX_ITEMS = 500
 
 def _aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
-        raise InvalidRequest(f"{field} {value.isoformat()} has no time zone; give an aware time.", field=field)
+        raise InvalidRequest(
+            f"{field} {value.isoformat()} has no time zone; give an aware time.", field=field
+        )
     return value
 
 
@@ -51,9 +53,13 @@ def _order_status(value: OrderStatus | str) -> OrderStatus:
 def _items(raw: Sequence[Any]) -> list[OrderItemIn]:
     data = [i.model_dump() if hasattr(i, "model_dump") else i for i in raw]
     if not data:
-        raise InvalidRequest("An order needs at least one item (product name, quantity and price).", field="items")
+        raise InvalidRequest(
+            "An order needs at least one item (product name, quantity and price).", field="items"
+        )
     if len(data) > MAX_ITEMS:
-        raise InvalidRequest(f"An order holds at most {MAX_ITEMS} items; this one has {len(data)}.", field="items")
+        raise InvalidRequest(
+            f"An order holds at most {MAX_ITEMS} items; this one has {len(data)}.", field="items"
+        )
     try:
         return _ITEMS.validate_python(data)
     except ValidationError as err:
@@ -61,11 +67,20 @@ def _items(raw: Sequence[Any]) -> list[OrderItemIn]:
 
 
 def _order_out(session: Session, order: Order) -> OrderOut:
-    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)).all()
+    items = session.scalars(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    ).all()
     return OrderOut(
-        id=order.id, account_id=order.account_id, contact_id=order.contact_id, external_id=order.external_id,
-        status=order.status, total_cents=order.total_cents, currency=order.currency, campaign_id=order.campaign_id,
-        placed_at=order.placed_at, items=[OrderItemOut.model_validate(i) for i in items],
+        id=order.id,
+        account_id=order.account_id,
+        contact_id=order.contact_id,
+        external_id=order.external_id,
+        status=order.status,
+        total_cents=order.total_cents,
+        currency=order.currency,
+        campaign_id=order.campaign_id,
+        placed_at=order.placed_at,
+        items=[OrderItemOut.model_validate(i) for i in items],
     )
 
 
@@ -89,30 +104,42 @@ def record_order(
     placed_at = _aware(placed_at, "placed_at")
     ext = (external_id or "").strip()
     if not ext or len(ext) > 64:
-        raise InvalidRequest("Give the store's order number (1 to 64 characters) as external_id.", field="external_id")
+        raise InvalidRequest(
+            "Give the store's order number (1 to 64 characters) as external_id.", field="external_id"
+        )
     lines = _items(items)
     code = _currency(currency)
     order_status = _order_status(status)
     if campaign_id is not None:
         campaign = get_owned(session, Campaign, account_id=account_id, id=campaign_id, kind="campaign")
         received = session.scalar(
-            select(CampaignSend.id).where(CampaignSend.campaign_id == campaign.id, CampaignSend.contact_id == contact_id)
+            select(CampaignSend.id).where(
+                CampaignSend.campaign_id == campaign.id, CampaignSend.contact_id == contact_id
+            )
         )
         if received is None:
             raise InvalidRequest(
-                f"Contact {contact_id} was not sent campaign {campaign.name!r}, so the order cannot be attributed "
+                f"Contact {contact_id} was not sent campaign {campaign.name!r}, so the order cannot be "
+                "attributed "
                 "to it.",
                 field="campaign_id",
             )
-    clash = session.scalars(select(Order).where(Order.account_id == account_id, Order.external_id == ext)).first()
+    clash = session.scalars(
+        select(Order).where(Order.account_id == account_id, Order.external_id == ext)
+    ).first()
     if clash is not None:
         raise Conflict(
             f"Order {ext!r} is already recorded (id {clash.id}); use update_order_status to change it.",
             field="external_id",
         )
     order = Order(
-        account_id=account_id, contact_id=contact_id, external_id=ext, status=order_status,
-        total_cents=sum(i.quantity * i.price_cents for i in lines), currency=code, campaign_id=campaign_id,
+        account_id=account_id,
+        contact_id=contact_id,
+        external_id=ext,
+        status=order_status,
+        total_cents=sum(i.quantity * i.price_cents for i in lines),
+        currency=code,
+        campaign_id=campaign_id,
         placed_at=placed_at,
     )
     session.add(order)
@@ -170,7 +197,10 @@ def record_abandoned_cart(
             field="total_cents",
         )
     cart = AbandonedCart(
-        account_id=account_id, contact_id=contact_id, total_cents=total_cents, currency=_currency(currency),
+        account_id=account_id,
+        contact_id=contact_id,
+        total_cents=total_cents,
+        currency=_currency(currency),
         abandoned_at=abandoned_at,
     )
     session.add(cart)
@@ -178,17 +208,21 @@ def record_abandoned_cart(
     return AbandonedCartOut.model_validate(cart)
 
 
-def mark_cart_recovered(session: Session, *, account_id: int, cart_id: int, order_id: int) -> AbandonedCartOut:
+def mark_cart_recovered(
+    session: Session, *, account_id: int, cart_id: int, order_id: int
+) -> AbandonedCartOut:
     """Record that an abandoned cart was recovered by an order the same contact placed afterwards."""
     cart = get_owned(session, AbandonedCart, account_id=account_id, id=cart_id, kind="abandoned cart")
     order = get_owned(session, Order, account_id=account_id, id=order_id, kind="order")
     if cart.recovered_order_id is not None:
         raise Conflict(
-            f"Cart {cart.id} was already recovered by order {cart.recovered_order_id}.", field="recovered_order_id"
+            f"Cart {cart.id} was already recovered by order {cart.recovered_order_id}.",
+            field="recovered_order_id",
         )
     if order.contact_id != cart.contact_id:
         raise InvalidRequest(
-            f"Order {order.external_id!r} belongs to another contact than cart {cart.id}; a cart is recovered "
+            f"Order {order.external_id!r} belongs to another contact than cart {cart.id}; a cart is "
+            "recovered "
             "only by its own contact's order.",
             field="order_id",
         )
@@ -211,5 +245,7 @@ def list_abandoned_carts(
         query = query.where(AbandonedCart.recovered_order_id.is_not(None))
     elif recovered is False:
         query = query.where(AbandonedCart.recovered_order_id.is_(None))
-    rows = session.scalars(query.order_by(AbandonedCart.abandoned_at.desc()).limit(max(1, min(limit, 1000)))).all()
+    rows = session.scalars(
+        query.order_by(AbandonedCart.abandoned_at.desc()).limit(max(1, min(limit, 1000)))
+    ).all()
     return [AbandonedCartOut.model_validate(c) for c in rows]

@@ -62,18 +62,30 @@ def _name(value: str, *, kind: str, max_len: int) -> str:
     if not text:
         raise InvalidRequest(f"The {kind} name is empty; give it a name.", field="name")
     if len(text) > max_len:
-        raise InvalidRequest(f"The {kind} name is {len(text)} characters; the limit is {max_len}.", field="name")
+        raise InvalidRequest(
+            f"The {kind} name is {len(text)} characters; the limit is {max_len}.", field="name"
+        )
     return text
 
 
-def _unique(session: Session, model: Any, account_id: int, value: str, *, kind: str, attr: str = "name",
-            exclude_id: int | None = None) -> None:
+def _unique(
+    session: Session,
+    model: Any,
+    account_id: int,
+    value: str,
+    *,
+    kind: str,
+    attr: str = "name",
+    exclude_id: int | None = None,
+) -> None:
     column = getattr(model, attr)
     clash = session.scalars(
         select(model).where(model.account_id == account_id, func.lower(column) == value.lower())
     ).first()
     if clash is not None and clash.id != exclude_id:
-        raise Conflict(f"A {kind} named {getattr(clash, attr)!r} already exists; choose another name.", field=attr)
+        raise Conflict(
+            f"A {kind} named {getattr(clash, attr)!r} already exists; choose another name.", field=attr
+        )
 
 
 def _optional_text(value: str | None, *, field: str, max_len: int) -> str | None:
@@ -97,7 +109,8 @@ def _website(value: str | None) -> str | None:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or "." not in (parts.hostname or "") or " " in text:
         raise InvalidRequest(
-            f"Website {value!r} is not a web address; use your business URL, like 'acme.com'.", field="website"
+            f"Website {value!r} is not a web address; use your business URL, like 'acme.com'.",
+            field="website",
         )
     return text[:255]
 
@@ -108,7 +121,8 @@ def _image_url(value: str | None) -> str | None:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or "." not in (parts.hostname or ""):
         raise InvalidRequest(
-            f"Logo {value!r} is not a web address; use a URL like 'https://acme.com/logo.png'.", field="logo_url"
+            f"Logo {value!r} is not a web address; use a URL like 'https://acme.com/logo.png'.",
+            field="logo_url",
         )
     return value.strip()[:500]
 
@@ -142,7 +156,9 @@ def _kit(session: Session, account_id: int, brand_kit_id: int) -> BrandKit:
 def _kits(session: Session, account_id: int) -> list[BrandKit]:
     return list(
         session.scalars(
-            select(BrandKit).where(BrandKit.account_id == account_id).order_by(BrandKit.created_at, BrandKit.id)
+            select(BrandKit)
+            .where(BrandKit.account_id == account_id)
+            .order_by(BrandKit.created_at, BrandKit.id)
         ).all()
     )
 
@@ -174,16 +190,23 @@ def create_brand_kit(
                 field="brand_kit_limit",
             )
         raise LimitExceeded(
-            f"This account already has {len(existing)} brand kits, the most the {plan_label(account.plan)} plan "
+            f"This account already has {len(existing)} brand kits, the most the {plan_label(account.plan)} "
+            "plan "
             f"allows (brand kit limit: {limit}). Delete one before adding another.",
             field="brand_kit_limit",
         )
     _unique(session, BrandKit, account_id, clean, kind="brand kit")
     kit = BrandKit(
-        account_id=account_id, name=clean, is_primary=not existing, website=_website(website),
-        logo_url=_image_url(logo_url), colors=_colors(colors), fonts=_fonts(fonts),
+        account_id=account_id,
+        name=clean,
+        is_primary=not existing,
+        website=_website(website),
+        logo_url=_image_url(logo_url),
+        colors=_colors(colors),
+        fonts=_fonts(fonts),
         tone=_optional_text(tone, field="tone", max_len=200),
-        description=_optional_text(description, field="description", max_len=5_000), created_at=now,
+        description=_optional_text(description, field="description", max_len=5_000),
+        created_at=now,
     )
     session.add(kit)
     session.flush()
@@ -263,7 +286,7 @@ def set_primary_brand_kit(session: Session, *, account_id: int, brand_kit_id: in
 
 
 def delete_brand_kit(session: Session, *, account_id: int, brand_kit_id: int) -> list[BrandKitOut]:
-    """Delete a brand kit; deleting the primary promotes the oldest remaining kit. Returns the remaining kits."""
+    """Delete a brand kit (the oldest remaining kit becomes primary if needed); return the remaining kits."""
     kit = _kit(session, account_id, brand_kit_id)
     was_primary = kit.is_primary
     session.delete(kit)
@@ -278,7 +301,9 @@ def delete_brand_kit(session: Session, *, account_id: int, brand_kit_id: int) ->
 # ---------------------------------------------------------------- saved responses
 
 
-def create_saved_response_category(session: Session, *, account_id: int, name: str) -> SavedResponseCategoryOut:
+def create_saved_response_category(
+    session: Session, *, account_id: int, name: str
+) -> SavedResponseCategoryOut:
     """Create a category to group saved responses."""
     _account(session, account_id)
     clean = _name(name, kind="saved response category", max_len=100)
@@ -300,7 +325,9 @@ def list_saved_response_categories(session: Session, *, account_id: int) -> list
 
 
 def _category(session: Session, account_id: int, ref: Ref) -> SavedResponseCategory:
-    return resolve(session, SavedResponseCategory, account_id=account_id, ref=ref, kind="saved response category")
+    return resolve(
+        session, SavedResponseCategory, account_id=account_id, ref=ref, kind="saved response category"
+    )
 
 
 def _body(value: str) -> str:
@@ -311,7 +338,8 @@ def _body(value: str) -> str:
         raise InvalidRequest(f"The message is {len(text):,} characters; the limit is 20,000.", field="body")
     if _IMAGE_IN_BODY.search(text):
         raise InvalidRequest(
-            "Saved responses cannot include images; remove the image (you can link to it instead).", field="body"
+            "Saved responses cannot include images; remove the image (you can link to it instead).",
+            field="body",
         )
     return text
 
@@ -321,13 +349,20 @@ def _response_outs(session: Session, rows: Sequence[SavedResponse]) -> list[Save
     names: dict[int, str] = {}
     if ids:
         result = session.execute(
-            select(SavedResponseCategory.id, SavedResponseCategory.name).where(SavedResponseCategory.id.in_(ids))
+            select(SavedResponseCategory.id, SavedResponseCategory.name).where(
+                SavedResponseCategory.id.in_(ids)
+            )
         )
         names = {i: n for i, n in result}
     return [
         SavedResponseOut(
-            id=r.id, account_id=r.account_id, title=r.title, subject=r.subject, body=r.body,
-            category_id=r.category_id, category=names.get(r.category_id) if r.category_id else None,
+            id=r.id,
+            account_id=r.account_id,
+            title=r.title,
+            subject=r.subject,
+            body=r.body,
+            category_id=r.category_id,
+            category=names.get(r.category_id) if r.category_id else None,
             created_at=r.created_at,
         )
         for r in rows
@@ -350,8 +385,12 @@ def create_saved_response(
     _unique(session, SavedResponse, account_id, clean, kind="saved response", attr="title")
     cat_id = None if category is None else _category(session, account_id, category).id
     row = SavedResponse(
-        account_id=account_id, title=clean, body=_body(body), category_id=cat_id,
-        subject=_optional_text(subject, field="subject", max_len=255), created_at=now,
+        account_id=account_id,
+        title=clean,
+        body=_body(body),
+        category_id=cat_id,
+        subject=_optional_text(subject, field="subject", max_len=255),
+        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -369,12 +408,21 @@ def update_saved_response(
     category: Ref | None | Unset = UNSET,
 ) -> SavedResponseOut:
     """Change the given fields of a saved response (category None removes it from its category)."""
-    row = get_owned(session, SavedResponse, account_id=account_id, id=saved_response_id, kind="saved response")
+    row = get_owned(
+        session, SavedResponse, account_id=account_id, id=saved_response_id, kind="saved response"
+    )
     changes: dict[str, Any] = {}
     if not isinstance(title, Unset):
         changes["title"] = _name(title, kind="saved response", max_len=200)
-        _unique(session, SavedResponse, account_id, changes["title"], kind="saved response", attr="title",
-                exclude_id=row.id)
+        _unique(
+            session,
+            SavedResponse,
+            account_id,
+            changes["title"],
+            kind="saved response",
+            attr="title",
+            exclude_id=row.id,
+        )
     if not isinstance(body, Unset):
         changes["body"] = _body(body)
     if not isinstance(subject, Unset):
@@ -417,7 +465,9 @@ def search_saved_responses(session: Session, *, account_id: int, text: str) -> l
 
 def delete_saved_response(session: Session, *, account_id: int, saved_response_id: int) -> None:
     """Delete a saved response."""
-    row = get_owned(session, SavedResponse, account_id=account_id, id=saved_response_id, kind="saved response")
+    row = get_owned(
+        session, SavedResponse, account_id=account_id, id=saved_response_id, kind="saved response"
+    )
     session.delete(row)
     session.flush()
 
@@ -436,12 +486,18 @@ def _form_fields(raw: Sequence[Any]) -> list[FormField]:
     seen: set[str] = set()
     for f in fields:
         if f.name in seen:
-            raise InvalidRequest(f"Form field {f.name!r} appears twice; field names must be unique.", field="fields")
+            raise InvalidRequest(
+                f"Form field {f.name!r} appears twice; field names must be unique.", field="fields"
+            )
         seen.add(f.name)
         if f.type == "dropdown" and not f.options:
-            raise InvalidRequest(f"Dropdown field {f.name!r} needs options, e.g. ['Small', 'Large'].", field="fields")
+            raise InvalidRequest(
+                f"Dropdown field {f.name!r} needs options, e.g. ['Small', 'Large'].", field="fields"
+            )
         if f.type != "dropdown" and f.options:
-            raise InvalidRequest(f"Only dropdown fields take options; {f.name!r} is {f.type}.", field="fields")
+            raise InvalidRequest(
+                f"Only dropdown fields take options; {f.name!r} is {f.type}.", field="fields"
+            )
         if not f.label:
             f.label = f.name.replace("_", " ").capitalize()
     email = next((f for f in fields if f.name == "email"), None)
@@ -459,7 +515,8 @@ def _form_outs(session: Session, forms: Sequence[Form]) -> list[FormOut]:
     counts: dict[int, int] = {}
     if ids:
         result = session.execute(
-            select(FormSubmission.form_id, func.count()).where(FormSubmission.form_id.in_(ids))
+            select(FormSubmission.form_id, func.count())
+            .where(FormSubmission.form_id.in_(ids))
             .group_by(FormSubmission.form_id)
         )
         counts = {i: n for i, n in result}
@@ -469,9 +526,16 @@ def _form_outs(session: Session, forms: Sequence[Form]) -> list[FormOut]:
         tag_row = session.get(Tag, f.tag_id) if f.tag_id else None
         out.append(
             FormOut(
-                id=f.id, account_id=f.account_id, name=f.name, fields=f.fields, list_id=f.list_id,
-                list_name=list_row.name if list_row else None, tag_id=f.tag_id,
-                tag_name=tag_row.name if tag_row else None, views=f.views, submissions=counts.get(f.id, 0),
+                id=f.id,
+                account_id=f.account_id,
+                name=f.name,
+                fields=_FIELDS.validate_python(f.fields),
+                list_id=f.list_id,
+                list_name=list_row.name if list_row else None,
+                tag_id=f.tag_id,
+                tag_name=tag_row.name if tag_row else None,
+                views=f.views,
+                submissions=counts.get(f.id, 0),
                 created_at=f.created_at,
             )
         )
@@ -493,11 +557,20 @@ def create_form(
     clean = _name(name, kind="form", max_len=150)
     _unique(session, Form, account_id, clean, kind="form")
     parsed = _form_fields(fields)
-    list_id = None if list is None else resolve(session, MailingList, account_id=account_id, ref=list, kind="list").id
+    list_id = (
+        None
+        if list is None
+        else resolve(session, MailingList, account_id=account_id, ref=list, kind="list").id
+    )
     tag_id = None if tag is None else resolve(session, Tag, account_id=account_id, ref=tag, kind="tag").id
     form = Form(
-        account_id=account_id, name=clean, fields=[f.model_dump() for f in parsed], list_id=list_id,
-        tag_id=tag_id, views=0, created_at=now,
+        account_id=account_id,
+        name=clean,
+        fields=[f.model_dump() for f in parsed],
+        list_id=list_id,
+        tag_id=tag_id,
+        views=0,
+        created_at=now,
     )
     session.add(form)
     session.flush()
@@ -516,7 +589,9 @@ def find_form(session: Session, *, account_id: int, name: str) -> FormOut:
 
 def list_forms(session: Session, *, account_id: int) -> list[FormOut]:
     """Return the account's forms by name."""
-    rows = session.scalars(select(Form).where(Form.account_id == account_id).order_by(func.lower(Form.name))).all()
+    rows = session.scalars(
+        select(Form).where(Form.account_id == account_id).order_by(func.lower(Form.name))
+    ).all()
     return _form_outs(session, rows)
 
 
@@ -555,7 +630,9 @@ def _submitted_value(field: FormField, raw: object) -> str:
     limit = 255 if field.type == "text" else 65_535
     text = str(raw).strip()
     if len(text) > limit:
-        raise InvalidRequest(f"{label} is {len(text):,} characters; the limit is {limit:,}.", field=field.name)
+        raise InvalidRequest(
+            f"{label} is {len(text):,} characters; the limit is {limit:,}.", field=field.name
+        )
     return text
 
 
@@ -579,11 +656,14 @@ def record_submission(
     unknown = sorted(k for k in given if k not in by_name)
     if unknown:
         raise InvalidRequest(
-            f"Form {form.name!r} has no field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"Form {form.name!r} has no field{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}; "
             f"its fields are: {', '.join(by_name)}.",
             field="data",
         )
-    blank = [f.name for f in fields if f.required and (given.get(f.name) is None or not str(given[f.name]).strip())]
+    blank = [
+        f.name for f in fields if f.required and (given.get(f.name) is None or not str(given[f.name]).strip())
+    ]
     if blank:
         raise InvalidRequest(
             f"Required field{'s' if len(blank) > 1 else ''} {', '.join(map(repr, blank))} "
@@ -595,7 +675,9 @@ def record_submission(
         for name, raw in given.items()
         if raw is not None and (str(raw).strip() or by_name[name].type == "checkbox")
     }
-    unchecked = [f.name for f in fields if f.type == "checkbox" and f.required and clean.get(f.name) != "true"]
+    unchecked = [
+        f.name for f in fields if f.type == "checkbox" and f.required and clean.get(f.name) != "true"
+    ]
     if unchecked:
         raise InvalidRequest(f"Checkbox {unchecked[0]!r} is required and must be checked.", field="data")
     contact = session.scalars(
@@ -609,13 +691,18 @@ def record_submission(
             session, account_id=account_id, visitor_id=visitor_id, contact_id=contact.id, now=now
         ).visits_attached
     row = FormSubmission(
-        account_id=account_id, form_id=form.id, contact_id=contact.id if contact else None, data=clean,
+        account_id=account_id,
+        form_id=form.id,
+        contact_id=contact.id if contact else None,
+        data=clean,
         submitted_at=now,
     )
     session.add(row)
     session.flush()
     out = FormSubmissionOut.model_validate(row)
-    return out.model_copy(update={"list_id": form.list_id, "tag_id": form.tag_id, "visits_identified": identified})
+    return out.model_copy(
+        update={"list_id": form.list_id, "tag_id": form.tag_id, "visits_identified": identified}
+    )
 
 
 # ---------------------------------------------------------------- business goals
@@ -625,12 +712,15 @@ def _target(value: Decimal | int | float | str, metric: str) -> Decimal:
     try:
         target = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
-        raise InvalidRequest(f"Target {value!r} is not a number; use digits like 50000.", field="target") from None
+        raise InvalidRequest(
+            f"Target {value!r} is not a number; use digits like 50000.", field="target"
+        ) from None
     if not target.is_finite() or target <= 0:
         raise InvalidRequest(f"Target {value!r} must be greater than 0.", field="target")
     if metric in RATE_METRICS and target > 100:
         raise InvalidRequest(
-            f"Target {value!r} is a rate in percent and must be at most 100 (e.g. 25 for 25%).", field="target"
+            f"Target {value!r} is a rate in percent and must be at most 100 (e.g. 25 for 25%).",
+            field="target",
         )
     if target.as_tuple().exponent < -4:  # type: ignore[operator]  # finite Decimals have an int exponent
         raise InvalidRequest(f"Target {value!r} has more than 4 decimal places; round it.", field="target")
@@ -660,8 +750,13 @@ def create_business_goal(
     value = _target(target, metric_key)
     _unique(session, BusinessGoal, account_id, clean, kind="business goal")
     goal = BusinessGoal(
-        account_id=account_id, name=clean, metric=metric_key, target=value, period=period_key,
-        description=_optional_text(description, field="description", max_len=2_000), created_at=now,
+        account_id=account_id,
+        name=clean,
+        metric=metric_key,
+        target=value,
+        period=period_key,
+        description=_optional_text(description, field="description", max_len=2_000),
+        created_at=now,
     )
     session.add(goal)
     session.flush()

@@ -36,7 +36,9 @@ def _account(session: Session, account_id: int) -> Account:
 
 def _aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
-        raise InvalidRequest(f"{field} {value.isoformat()} has no time zone; give an aware time.", field=field)
+        raise InvalidRequest(
+            f"{field} {value.isoformat()} has no time zone; give an aware time.", field=field
+        )
     return value
 
 
@@ -44,11 +46,14 @@ def normalise_domain(raw: str) -> str:
     """Turn 'https://www.Acme.com/' into 'acme.com'; refuse anything that is not a plain domain."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidRequest("The domain is empty; give your website's domain, like 'acme.com'.", field="domain")
+        raise InvalidRequest(
+            "The domain is empty; give your website's domain, like 'acme.com'.", field="domain"
+        )
     parts = urlsplit(text if "://" in text else "//" + text)
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise InvalidRequest(
-            f"{raw!r} points at a page; whitelist the whole domain instead, like {parts.hostname or 'acme.com'!r} "
+            f"{raw!r} points at a page; whitelist the whole domain instead, like "
+            f"{parts.hostname or 'acme.com'!r} "
             "(every page on it is tracked).",
             field="domain",
         )
@@ -60,7 +65,9 @@ def normalise_domain(raw: str) -> str:
     host = host.removeprefix("www.")
     labels = host.split(".")
     if (
-        len(host) > 253 or len(labels) < 2 or not all(_LABEL.match(lb) for lb in labels)
+        len(host) > 253
+        or len(labels) < 2
+        or not all(_LABEL.match(lb) for lb in labels)
         or not re.match(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]+)$", labels[-1])
     ):
         raise InvalidRequest(
@@ -111,7 +118,9 @@ def remove_tracked_domain(session: Session, *, account_id: int, domain: str) -> 
 def tracked_host(session: Session, *, account_id: int, host: str) -> str | None:
     """Return the whitelisted domain covering ``host`` (itself or a parent domain), or None."""
     host = host.lower().rstrip(".")
-    domains = session.scalars(select(TrackedDomain.domain).where(TrackedDomain.account_id == account_id)).all()
+    domains = session.scalars(
+        select(TrackedDomain.domain).where(TrackedDomain.account_id == account_id)
+    ).all()
     return next((d for d in domains if host == d or host.endswith("." + d)), None)
 
 
@@ -147,37 +156,52 @@ def record_page_visit(
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(text) > 500:
         raise InvalidRequest(
-            f"Page {url!r} is not a full web address (up to 500 characters); use e.g. 'https://acme.com/pricing'.",
+            f"Page {url!r} is not a full web address (up to 500 characters); use e.g. "
+            "'https://acme.com/pricing'.",
             field="url",
         )
     if tracked_host(session, account_id=account_id, host=parts.hostname) is None:
         tracked = [d.domain for d in list_tracked_domains(session, account_id=account_id)]
         raise InvalidRequest(
-            f"{parts.hostname!r} is not a tracked domain, so visits to it are not recorded. Add it first with "
-            f"add_tracked_domain (Website > Site Tracking); tracked domains: {', '.join(tracked) or 'none yet'}.",
+            f"{parts.hostname!r} is not a tracked domain, so visits to it are not recorded. Add it first "
+            "with "
+            "add_tracked_domain (Website > Site Tracking); tracked domains: "
+            f"{', '.join(tracked) or 'none yet'}.",
             field="url",
         )
     visitor = _visitor(visitor_id)
     if contact_id is None and visitor is None:
-        raise InvalidRequest("A page visit needs a contact_id or the visitor_id of the browser.", field="contact_id")
+        raise InvalidRequest(
+            "A page visit needs a contact_id or the visitor_id of the browser.", field="contact_id"
+        )
     if contact_id is not None:
         get_owned(session, Contact, account_id=account_id, id=contact_id, kind="contact")
     elif visitor is not None:
         # A browser identified earlier keeps its contact: later visits are no longer anonymous.
         contact_id = session.scalars(
             select(PageVisit.contact_id)
-            .where(PageVisit.account_id == account_id, PageVisit.visitor_id == visitor,
-                   PageVisit.contact_id.is_not(None))
+            .where(
+                PageVisit.account_id == account_id,
+                PageVisit.visitor_id == visitor,
+                PageVisit.contact_id.is_not(None),
+            )
             .order_by(PageVisit.visited_at.desc())
             .limit(1)
         ).first()
     if campaign_id is not None:
         get_owned(session, Campaign, account_id=account_id, id=campaign_id, kind="campaign")
     if duration_seconds is not None and duration_seconds < 0:
-        raise InvalidRequest(f"Duration {duration_seconds} is negative; use seconds, 0 or more.", field="duration")
+        raise InvalidRequest(
+            f"Duration {duration_seconds} is negative; use seconds, 0 or more.", field="duration"
+        )
     visit = PageVisit(
-        account_id=account_id, contact_id=contact_id, visitor_id=visitor, url=text,
-        referrer=(referrer or "").strip()[:500] or None, campaign_id=campaign_id, visited_at=visited_at,
+        account_id=account_id,
+        contact_id=contact_id,
+        visitor_id=visitor,
+        url=text,
+        referrer=(referrer or "").strip()[:500] or None,
+        campaign_id=campaign_id,
+        visited_at=visited_at,
         duration_seconds=duration_seconds,
     )
     session.add(visit)
@@ -191,12 +215,16 @@ def identify_visitor(
     """Attach a browser's anonymous visits of the last 30 days to the contact it now belongs to."""
     visitor = _visitor(visitor_id)
     if visitor is None:
-        raise InvalidRequest("Give the visitor_id (the tracking cookie value) to identify.", field="visitor_id")
+        raise InvalidRequest(
+            "Give the visitor_id (the tracking cookie value) to identify.", field="visitor_id"
+        )
     get_owned(session, Contact, account_id=account_id, id=contact_id, kind="contact")
     since = now - timedelta(days=IDENTIFY_LOOKBACK_DAYS)
     visits = session.scalars(
         select(PageVisit).where(
-            PageVisit.account_id == account_id, PageVisit.visitor_id == visitor, PageVisit.contact_id.is_(None)
+            PageVisit.account_id == account_id,
+            PageVisit.visitor_id == visitor,
+            PageVisit.contact_id.is_(None),
         )
     ).all()
     recent = [v for v in visits if v.visited_at >= since]
@@ -204,7 +232,9 @@ def identify_visitor(
         visit.contact_id = contact_id
     session.flush()
     return VisitorIdentified(
-        visitor_id=visitor, contact_id=contact_id, visits_attached=len(recent),
+        visitor_id=visitor,
+        contact_id=contact_id,
+        visits_attached=len(recent),
         visits_too_old=len(visits) - len(recent),
     )
 
@@ -228,7 +258,9 @@ def list_page_visits(
         query = query.where(PageVisit.contact_id == contact_id)
     else:
         query = query.where(PageVisit.visitor_id == _visitor(visitor_id))
-    rows = session.scalars(query.order_by(PageVisit.visited_at.desc(), PageVisit.id.desc()).limit(limit)).all()
+    rows = session.scalars(
+        query.order_by(PageVisit.visited_at.desc(), PageVisit.id.desc()).limit(limit)
+    ).all()
     return [PageVisitOut.model_validate(r) for r in rows]
 
 
@@ -264,7 +296,12 @@ def record_custom_event(
     if size > 10_000 or not all(isinstance(k, str) for k in payload):
         raise InvalidRequest("Event data must have text keys and stay under 10,000 characters.", field="data")
     event = CustomEvent(
-        account_id=account_id, contact_id=contact_id, name=clean, value=value, data=payload, occurred_at=occurred_at
+        account_id=account_id,
+        contact_id=contact_id,
+        name=clean,
+        value=value,
+        data=payload,
+        occurred_at=occurred_at,
     )
     session.add(event)
     session.flush()
@@ -276,8 +313,12 @@ def list_custom_events(
 ) -> list[CustomEventOut]:
     """Return a contact's custom events, newest first, optionally of one name."""
     get_owned(session, Contact, account_id=account_id, id=contact_id, kind="contact")
-    query = select(CustomEvent).where(CustomEvent.account_id == account_id, CustomEvent.contact_id == contact_id)
+    query = select(CustomEvent).where(
+        CustomEvent.account_id == account_id, CustomEvent.contact_id == contact_id
+    )
     if name is not None:
         query = query.where(func.lower(CustomEvent.name) == name.strip().lower())
-    rows = session.scalars(query.order_by(CustomEvent.occurred_at.desc()).limit(max(1, min(limit, 1000)))).all()
+    rows = session.scalars(
+        query.order_by(CustomEvent.occurred_at.desc()).limit(max(1, min(limit, 1000)))
+    ).all()
     return [CustomEventOut.model_validate(r) for r in rows]

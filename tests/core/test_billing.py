@@ -18,10 +18,17 @@ from core.contacts.models import Contact
 from core.errors import FeatureUnavailable, InvalidRequest, LimitExceeded, NotFound
 
 
-def _account(session: Session, *, limit: int = 0, plan: str = "plus", addons: list[str] | None = None,
-             name: str = "Acme") -> int:
-    return accounts.create_account(session, name=name, plan=plan, addons=addons or [],
-                                   monthly_activity_limit=limit).id
+def _account(
+    session: Session,
+    *,
+    limit: int = 0,
+    plan: str = "plus",
+    addons: list[str] | None = None,
+    name: str = "Acme",
+) -> int:
+    return accounts.create_account(
+        session, name=name, plan=plan, addons=addons or [], monthly_activity_limit=limit
+    ).id
 
 
 def _contacts(session: Session, aid: int, n: int) -> list[int]:
@@ -39,14 +46,17 @@ def test_activities_are_charged_until_the_limit_then_skipped(session: Session, n
     aid = _account(session, limit=3)
     ids = _contacts(session, aid, 4)
     results = [
-        billing.record_activity(session, account_id=aid, feature="ai_actions", contact_id=cid, now=now,
-                                source="automation 7")
+        billing.record_activity(
+            session, account_id=aid, feature="ai_actions", contact_id=cid, now=now, source="automation 7"
+        )
         for cid in ids
     ]
     assert [r.charged for r in results] == [True, True, True, False]
     assert [r.remaining for r in results] == [2, 1, 0, 0]
     skipped = results[-1]
-    assert skipped.skipped_reason is not None and "3 activities is used up for 2026-06" in skipped.skipped_reason
+    assert (
+        skipped.skipped_reason is not None and "3 activities is used up for 2026-06" in skipped.skipped_reason
+    )
     assert "skips this action" in skipped.skipped_reason and skipped.used == 3
     assert _entries(session, ActivityEntry, aid) == 3
     assert billing.activities_used(session, account_id=aid, month="2026-06") == 3
@@ -54,19 +64,24 @@ def test_activities_are_charged_until_the_limit_then_skipped(session: Session, n
     # Activities do not roll over: next month starts from the full limit.
     july = datetime(2026, 7, 1, 0, 0, tzinfo=UTC)
     assert billing.activities_remaining(session, account_id=aid, now=july) == 3
-    assert billing.record_activity(session, account_id=aid, feature="translations", contact_id=ids[3],
-                                   now=july).charged
+    assert billing.record_activity(
+        session, account_id=aid, feature="translations", contact_id=ids[3], now=july
+    ).charged
 
 
 def test_batch_charges_stop_exactly_at_the_limit(session: Session, now: datetime) -> None:
     aid = _account(session, limit=5)
     ids = _contacts(session, aid, 8)
     billing.record_activity(session, account_id=aid, feature="translations", contact_id=ids[0], now=now)
-    results = billing.record_activities(session, account_id=aid, feature="translations", contact_ids=ids, now=now)
+    results = billing.record_activities(
+        session, account_id=aid, feature="translations", contact_ids=ids, now=now
+    )
     assert [r.charged for r in results] == [True] * 4 + [False] * 4
     assert results[3].used == 5 and results[-1].used == 5 and results[-1].remaining == 0
     assert billing.activity_usage(session, account_id=aid, now=now).used == 5
-    again = billing.record_activities(session, account_id=aid, feature="translations", contact_ids=ids[:2], now=now)
+    again = billing.record_activities(
+        session, account_id=aid, feature="translations", contact_ids=ids[:2], now=now
+    )
     assert not any(r.charged for r in again) and _entries(session, ActivityEntry, aid) == 5
 
 
@@ -88,11 +103,13 @@ def test_bad_activity_input(session: Session, now: datetime) -> None:
     with pytest.raises(InvalidRequest, match="'ai_actions', 'translations'"):
         billing.record_activity(session, account_id=aid, feature="spam_check", contact_id=cid, now=now)
     with pytest.raises(InvalidRequest, match="no time zone"):
-        billing.record_activity(session, account_id=aid, feature="ai_actions", contact_id=cid,
-                                now=datetime(2026, 6, 1))
+        billing.record_activity(
+            session, account_id=aid, feature="ai_actions", contact_id=cid, now=datetime(2026, 6, 1)
+        )
     with pytest.raises(NotFound, match="nothing was charged"):
-        billing.record_activities(session, account_id=aid, feature="ai_actions", contact_ids=[cid, 999_999],
-                                  now=now)
+        billing.record_activities(
+            session, account_id=aid, feature="ai_actions", contact_ids=[cid, 999_999], now=now
+        )
     with pytest.raises(InvalidRequest, match="YYYY-MM"):
         billing.activities_used(session, account_id=aid, month="June")
     assert _entries(session, ActivityEntry, aid) == 0
@@ -107,7 +124,9 @@ def test_sms_credits_never_overdraw(session: Session, now: datetime) -> None:
     aid = _account(session, addons=["sms"])
     bought = billing.purchase_credits(session, account_id=aid, amount=100, now=now)
     assert bought.balance == 100 and bought.delta == 100
-    spent = billing.charge_credits(session, account_id=aid, amount=60, now=now, reason="SMS campaign Flash sale")
+    spent = billing.charge_credits(
+        session, account_id=aid, amount=60, now=now, reason="SMS campaign Flash sale"
+    )
     assert spent.delta == -60 and spent.balance == 40
     with pytest.raises(LimitExceeded) as err:
         billing.charge_credits(session, account_id=aid, amount=55, now=now, reason="SMS campaign Encore")
@@ -116,7 +135,9 @@ def test_sms_credits_never_overdraw(session: Session, now: datetime) -> None:
     assert _entries(session, SmsCreditEntry, aid) == 2
     history = billing.list_credit_entries(session, account_id=aid)
     assert [(e.delta, e.balance) for e in history] == [(-60, 40), (100, 100)]
-    assert billing.charge_credits(session, account_id=aid, amount=40, now=now, reason="All of it").balance == 0
+    assert (
+        billing.charge_credits(session, account_id=aid, amount=40, now=now, reason="All of it").balance == 0
+    )
 
 
 @pytest.mark.parametrize("amount", [0, -5, 2.5, True], ids=["zero", "negative", "fraction", "bool"])
@@ -145,7 +166,9 @@ def test_tenant_isolation(session: Session, now: datetime) -> None:
     # A used its whole budget; B's is untouched, and B cannot charge A's contacts.
     assert billing.activities_remaining(session, account_id=b, now=now) == 2
     with pytest.raises(NotFound):
-        billing.record_activity(session, account_id=b, feature="ai_actions", contact_id=a_contacts[0], now=now)
+        billing.record_activity(
+            session, account_id=b, feature="ai_actions", contact_id=a_contacts[0], now=now
+        )
     assert billing.credit_balance(session, account_id=b).balance == 0
     assert billing.list_credit_entries(session, account_id=b) == []
     with pytest.raises(LimitExceeded):
@@ -188,18 +211,25 @@ def test_concurrent_charges_never_overdraw(engine: Engine, now: datetime, budget
         s.commit()
     try:
         if budget == "credits":
-            results = _race(engine, lambda s: billing.charge_credits(s, account_id=aid, amount=60, now=now,
-                                                                     reason="race"))
+            results = _race(
+                engine, lambda s: billing.charge_credits(s, account_id=aid, amount=60, now=now, reason="race")
+            )
             assert sum(not isinstance(r, Exception) for r in results) == 1
             assert all(isinstance(r, LimitExceeded) for r in results if isinstance(r, Exception))
         else:
             counter = iter(ids)
-            results = _race(engine, lambda s: billing.record_activity(s, account_id=aid, feature="ai_actions",
-                                                                      contact_id=next(counter), now=now))
+            results = _race(
+                engine,
+                lambda s: billing.record_activity(
+                    s, account_id=aid, feature="ai_actions", contact_id=next(counter), now=now
+                ),
+            )
             assert sorted(r.charged for r in results) == [False, False, True, True]  # type: ignore[attr-defined]
         with Session(engine) as s:
             assert billing.credit_balance(s, account_id=aid).balance == (40 if budget == "credits" else 0)
-            assert billing.activities_used(s, account_id=aid, month="2026-06") == (0 if budget == "credits" else 2)
+            assert billing.activities_used(s, account_id=aid, month="2026-06") == (
+                0 if budget == "credits" else 2
+            )
     finally:
         with Session(engine) as s:
             s.delete(s.get(Account, aid))

@@ -28,12 +28,16 @@ BLOCKS: list[dict[str, Any]] = [
 
 def _setup(session: Session, plan: str = "pro", addons: list[str] | None = None, name: str = "Acme") -> int:
     acc = accounts.create_account(session, name=name, plan=plan, addons=addons or [])
-    session.add_all([
-        MailingList(account_id=acc.id, name="Newsletter"),
-        MailingList(account_id=acc.id, name="SMS Club", allows_sms=True),
-        Segment(account_id=acc.id, name="VIP", tree={"all": []}),
-        CustomField(account_id=acc.id, name="Favorite color", tag="%FAVORITE_COLOR%", type=FieldType.TEXT),
-    ])
+    session.add_all(
+        [
+            MailingList(account_id=acc.id, name="Newsletter"),
+            MailingList(account_id=acc.id, name="SMS Club", allows_sms=True),
+            Segment(account_id=acc.id, name="VIP", tree={"all": []}),
+            CustomField(
+                account_id=acc.id, name="Favorite color", tag="%FAVORITE_COLOR%", type=FieldType.TEXT
+            ),
+        ]
+    )
     session.flush()
     return acc.id
 
@@ -47,8 +51,15 @@ def _contacts(session: Session, account_id: int, n: int, prefix: str = "c") -> l
 
 def _email(session: Session, aid: int, now: datetime, **overrides: Any) -> Any:
     kwargs: dict[str, Any] = dict(
-        name="June news", now=now, subject="Hello %FIRSTNAME%", preheader="Sale inside", from_name="Ann",
-        from_email="ann@acme.io", layout="editorial", blocks=BLOCKS, lists=["newsletter"],
+        name="June news",
+        now=now,
+        subject="Hello %FIRSTNAME%",
+        preheader="Sale inside",
+        from_name="Ann",
+        from_email="ann@acme.io",
+        layout="editorial",
+        blocks=BLOCKS,
+        lists=["newsletter"],
     )
     kwargs.update(overrides)
     return campaigns.create_campaign(session, account_id=aid, **kwargs)
@@ -96,7 +107,11 @@ def test_no_links_are_tracked_when_tracking_is_off(session: Session, now: dateti
         ({"from_email": "ann at acme"}, InvalidRequest, "news@yourdomain.com"),
         ({"layout": "Three column"}, InvalidRequest, "'2 Column'"),
         ({"blocks": [{"type": "video", "url": "https://x.io/v"}]}, InvalidRequest, "'heading'"),
-        ({"blocks": [{"type": "button", "label": "Go", "url": "acme dot io"}]}, InvalidRequest, "not a web address"),
+        (
+            {"blocks": [{"type": "button", "label": "Go", "url": "acme dot io"}]},
+            InvalidRequest,
+            "not a web address",
+        ),
         ({"blocks": [{"type": "heading"}]}, InvalidRequest, "block 1 (heading) text: Field required"),
         ({"lists": ["Newsleter"]}, NotFound, "Did you mean 'Newsletter'"),
         ({"segment": "Gold"}, NotFound, "VIP"),
@@ -104,8 +119,18 @@ def test_no_links_are_tracked_when_tracking_is_off(session: Session, now: dateti
         ({"sms_body": "hello"}, InvalidRequest, "remove it"),
         ({"predictive_sending": True, "channel": "fax"}, InvalidRequest, "'email', 'sms'"),
     ],
-    ids=["from-email", "layout", "block-type", "button-url", "block-field", "list", "segment", "tag", "sms-field",
-         "channel"],
+    ids=[
+        "from-email",
+        "layout",
+        "block-type",
+        "button-url",
+        "block-field",
+        "list",
+        "segment",
+        "tag",
+        "sms-field",
+        "channel",
+    ],
 )
 def test_bad_campaign_input_is_refused_and_nothing_written(
     session: Session, now: datetime, overrides: dict[str, Any], error: type[Exception], fragment: str
@@ -148,10 +173,13 @@ def test_predictive_sending_needs_pro(session: Session, now: datetime) -> None:
 def test_update_only_while_draft(session: Session, now: datetime) -> None:
     aid = _setup(session)
     c = _email(session, aid, now)
-    updated = campaigns.update_campaign(session, account_id=aid, campaign_id=c.id, now=now, subject="New subject",
-                                        preheader=None)
+    updated = campaigns.update_campaign(
+        session, account_id=aid, campaign_id=c.id, now=now, subject="New subject", preheader=None
+    )
     assert updated.subject == "New subject" and updated.preheader is None and updated.from_name == "Ann"
-    campaigns.schedule_campaign(session, account_id=aid, campaign_id=c.id, at=now + timedelta(days=1), now=now)
+    campaigns.schedule_campaign(
+        session, account_id=aid, campaign_id=c.id, at=now + timedelta(days=1), now=now
+    )
     with pytest.raises(Conflict, match="unschedule it first"):
         campaigns.update_campaign(session, account_id=aid, campaign_id=c.id, now=now, subject="Later")
     back = campaigns.unschedule_campaign(session, account_id=aid, campaign_id=c.id, now=now)
@@ -180,18 +208,26 @@ def test_locked_blocks_cannot_be_changed_by_update(session: Session, now: dateti
     out = campaigns.update_campaign(session, account_id=aid, campaign_id=c.id, now=now, blocks=unlocked)
     assert out.blocks[0].text == "Winter sale"  # type: ignore[union-attr]
     with pytest.raises(InvalidRequest, match="position 9 does not exist"):
-        campaigns.set_block_locked(session, account_id=aid, campaign_id=c.id, position=9, locked=True, now=now)
+        campaigns.set_block_locked(
+            session, account_id=aid, campaign_id=c.id, position=9, locked=True, now=now
+        )
 
 
 def test_update_refreshes_links_and_validates_before_writing(session: Session, now: datetime) -> None:
     aid = _setup(session)
     c = _email(session, aid, now)
     with pytest.raises(InvalidRequest, match="%NOPE%"):
-        campaigns.update_campaign(session, account_id=aid, campaign_id=c.id, now=now, subject="%NOPE%",
-                                  blocks=[BLOCKS[0]])
+        campaigns.update_campaign(
+            session, account_id=aid, campaign_id=c.id, now=now, subject="%NOPE%", blocks=[BLOCKS[0]]
+        )
     assert campaigns.get_campaign(session, account_id=aid, campaign_id=c.id).subject == "Hello %FIRSTNAME%"
-    campaigns.update_campaign(session, account_id=aid, campaign_id=c.id, now=now,
-                              blocks=[BLOCKS[0], {"type": "button", "label": "Book", "url": "https://acme.io/book"}])
+    campaigns.update_campaign(
+        session,
+        account_id=aid,
+        campaign_id=c.id,
+        now=now,
+        blocks=[BLOCKS[0], {"type": "button", "label": "Book", "url": "https://acme.io/book"}],
+    )
     urls = [link.url for link in campaigns.list_campaign_links(session, account_id=aid, campaign_id=c.id)]
     assert "https://acme.io/book" in urls and "https://acme.io/shop" not in urls
 
@@ -205,19 +241,25 @@ def test_schedule_refuses_past_times_and_lists_what_is_missing(session: Session,
         session, account_id=aid, name="Bare", now=now, blocks=[{"type": "button", "label": "Buy"}]
     )
     with pytest.raises(InvalidRequest) as err:
-        campaigns.schedule_campaign(session, account_id=aid, campaign_id=bare.id, at=now + timedelta(hours=2), now=now)
+        campaigns.schedule_campaign(
+            session, account_id=aid, campaign_id=bare.id, at=now + timedelta(hours=2), now=now
+        )
     message = str(err.value)
     for part in ("a subject", "a from name", "a from email", "recipients", "a link for button 'Buy'"):
         assert part in message
     assert campaigns.get_campaign(session, account_id=aid, campaign_id=bare.id).status is CampaignStatus.DRAFT
     ready = _email(session, aid, now)
     with pytest.raises(InvalidRequest, match="not in the future"):
-        campaigns.schedule_campaign(session, account_id=aid, campaign_id=ready.id, at=now - timedelta(minutes=1),
-                                    now=now)
+        campaigns.schedule_campaign(
+            session, account_id=aid, campaign_id=ready.id, at=now - timedelta(minutes=1), now=now
+        )
     with pytest.raises(InvalidRequest, match="no time zone"):
-        campaigns.schedule_campaign(session, account_id=aid, campaign_id=ready.id, at=datetime(2030, 1, 1), now=now)
-    out = campaigns.schedule_campaign(session, account_id=aid, campaign_id=ready.id, at=now + timedelta(days=2),
-                                      now=now)
+        campaigns.schedule_campaign(
+            session, account_id=aid, campaign_id=ready.id, at=datetime(2030, 1, 1), now=now
+        )
+    out = campaigns.schedule_campaign(
+        session, account_id=aid, campaign_id=ready.id, at=now + timedelta(days=2), now=now
+    )
     assert out.status is CampaignStatus.SCHEDULED and out.scheduled_at == now + timedelta(days=2)
 
 
@@ -230,13 +272,19 @@ def test_status_machine(session: Session, now: datetime) -> None:
         campaigns.start_sending(session, account_id=aid, campaign_id=c.id, now=now)
     with pytest.raises(Conflict, match="only a sending campaign"):
         campaigns.mark_sent(session, account_id=aid, campaign_id=c.id, now=at)
-    assert campaigns.start_sending(session, account_id=aid, campaign_id=c.id, now=at).status is CampaignStatus.SENDING
+    assert (
+        campaigns.start_sending(session, account_id=aid, campaign_id=c.id, now=at).status
+        is CampaignStatus.SENDING
+    )
     with pytest.raises(InvalidRequest, match="plain words"):
         campaigns.mark_failed(session, account_id=aid, campaign_id=c.id, reason="  ", now=at)
     failed = campaigns.mark_failed(
         session, account_id=aid, campaign_id=c.id, reason="The sending domain is not verified.", now=at
     )
-    assert failed.status is CampaignStatus.FAILED and failed.failure_reason == "The sending domain is not verified."
+    assert (
+        failed.status is CampaignStatus.FAILED
+        and failed.failure_reason == "The sending domain is not verified."
+    )
     with pytest.raises(Conflict):
         campaigns.start_sending(session, account_id=aid, campaign_id=c.id, now=at)
     d = _email(session, aid, now, name="Sent one")
@@ -254,11 +302,15 @@ def test_list_campaigns_filters_and_pages(session: Session, now: datetime) -> No
         campaigns.start_sending(session, account_id=aid, campaign_id=c.id, now=now)
         campaigns.mark_sent(session, account_id=aid, campaign_id=c.id, now=now - timedelta(days=7 * i))
     _email(session, aid, now, name="Draft one")
-    campaigns.create_campaign(session, account_id=aid, name="Text", now=now, channel="sms", sms_body="Hi",
-                              lists=["SMS Club"])
+    campaigns.create_campaign(
+        session, account_id=aid, name="Text", now=now, channel="sms", sms_body="Hi", lists=["SMS Club"]
+    )
     page = campaigns.list_campaigns(session, account_id=aid, status="sent", limit=2)
     assert page.total == 5 and [c.name for c in page.items] == ["Weekly 0", "Weekly 1"]
-    assert campaigns.list_campaigns(session, account_id=aid, status="sent", offset=4, limit=2).items[0].name == "Weekly 4"
+    assert (
+        campaigns.list_campaigns(session, account_id=aid, status="sent", offset=4, limit=2).items[0].name
+        == "Weekly 4"
+    )
     window = campaigns.list_campaigns(
         session, account_id=aid, sent_from=now - timedelta(days=15), sent_to=now - timedelta(days=1)
     )
@@ -276,11 +328,14 @@ def test_list_campaigns_filters_and_pages(session: Session, now: datetime) -> No
 def test_record_sends_never_writes_a_send_twice(session: Session, now: datetime) -> None:
     aid = _setup(session)
     c, ids = _sending(session, aid, now)
-    again = campaigns.record_sends(session, account_id=aid, campaign_id=c.id, contact_ids=[ids[0], ids[0]] + ids,
-                                   now=now)
+    again = campaigns.record_sends(
+        session, account_id=aid, campaign_id=c.id, contact_ids=[ids[0], ids[0]] + ids, now=now
+    )
     assert again.recorded == 0 and again.skipped_contact_ids == ids
     more = _contacts(session, aid, 2, prefix="new")
-    mixed = campaigns.record_sends(session, account_id=aid, campaign_id=c.id, contact_ids=ids[:1] + more, now=now)
+    mixed = campaigns.record_sends(
+        session, account_id=aid, campaign_id=c.id, contact_ids=ids[:1] + more, now=now
+    )
     assert mixed.recorded == 2 and mixed.skipped_contact_ids == ids[:1]
     assert _count(session, CampaignSend, aid) == 5
 
@@ -297,8 +352,9 @@ def test_record_sends_validates_everything_first(session: Session, now: datetime
     with pytest.raises(NotFound, match=str(foreign[0])):
         campaigns.record_sends(session, account_id=aid, campaign_id=c.id, contact_ids=ids + foreign, now=now)
     with pytest.raises(InvalidRequest, match="SMS campaigns only"):
-        campaigns.record_sends(session, account_id=aid, campaign_id=c.id, contact_ids=ids, now=now,
-                               credits={ids[0]: 1})
+        campaigns.record_sends(
+            session, account_id=aid, campaign_id=c.id, contact_ids=ids, now=now, credits={ids[0]: 1}
+        )
     assert _count(session, CampaignSend, aid) == 0
 
 
@@ -306,16 +362,40 @@ def test_record_event_rules(session: Session, now: datetime) -> None:
     aid = _setup(session)
     c, ids = _sending(session, aid, now)
     later = now + timedelta(hours=1)
-    opened = campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=ids[0], type="OPEN",
-                                    occurred_at=later, is_mpp=True)
+    opened = campaigns.record_event(
+        session,
+        account_id=aid,
+        campaign_id=c.id,
+        contact_id=ids[0],
+        type="OPEN",
+        occurred_at=later,
+        is_mpp=True,
+    )
     assert opened.type.value == "open" and opened.is_mpp
-    click = campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=ids[0], type="click",
-                                   occurred_at=later, url="https://acme.io/shop")
+    click = campaigns.record_event(
+        session,
+        account_id=aid,
+        campaign_id=c.id,
+        contact_id=ids[0],
+        type="click",
+        occurred_at=later,
+        url="https://acme.io/shop",
+    )
     assert click.url == "https://acme.io/shop" and not click.is_bot
-    honeypot = next(link.url for link in campaigns.list_campaign_links(session, account_id=aid, campaign_id=c.id)
-                    if link.is_honeypot)
-    scanner = campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=ids[1], type="click",
-                                     occurred_at=later, url=honeypot)
+    honeypot = next(
+        link.url
+        for link in campaigns.list_campaign_links(session, account_id=aid, campaign_id=c.id)
+        if link.is_honeypot
+    )
+    scanner = campaigns.record_event(
+        session,
+        account_id=aid,
+        campaign_id=c.id,
+        contact_id=ids[1],
+        type="click",
+        occurred_at=later,
+        url=honeypot,
+    )
     assert scanner.is_bot  # only scanners follow the hidden link
     bad: list[tuple[dict[str, Any], type[Exception], str]] = [
         ({"type": "glance"}, InvalidRequest, "'open'"),
@@ -332,11 +412,13 @@ def test_record_event_rules(session: Session, now: datetime) -> None:
             campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=ids[2], **args)
     stranger = _contacts(session, aid, 1, prefix="stranger")[0]
     with pytest.raises(InvalidRequest, match="was not sent"):
-        campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=stranger, type="open",
-                               occurred_at=later)
+        campaigns.record_event(
+            session, account_id=aid, campaign_id=c.id, contact_id=stranger, type="open", occurred_at=later
+        )
     assert _count(session, EngagementEvent, aid) == before
-    campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=ids[2], type="bounce",
-                           occurred_at=later)
+    campaigns.record_event(
+        session, account_id=aid, campaign_id=c.id, contact_id=ids[2], type="bounce", occurred_at=later
+    )
     send = session.scalars(select(CampaignSend).where(CampaignSend.contact_id == ids[2])).one()
     assert send.status is SendStatus.BOUNCED
 
@@ -347,10 +429,14 @@ def test_record_event_rules(session: Session, now: datetime) -> None:
 def test_sms_campaigns_need_the_sms_add_on(session: Session, now: datetime) -> None:
     plus = _setup(session, plan="plus")
     with pytest.raises(FeatureUnavailable, match="SMS add-on"):
-        campaigns.create_campaign(session, account_id=plus, name="Flash", now=now, channel="sms", sms_body="Hi")
+        campaigns.create_campaign(
+            session, account_id=plus, name="Flash", now=now, channel="sms", sms_body="Hi"
+        )
     starter = _setup(session, plan="starter", addons=["sms"], name="Small")
     with pytest.raises(FeatureUnavailable, match="Upgrade the plan"):
-        campaigns.create_campaign(session, account_id=starter, name="Flash", now=now, channel="sms", sms_body="Hi")
+        campaigns.create_campaign(
+            session, account_id=starter, name="Flash", now=now, channel="sms", sms_body="Hi"
+        )
     assert _count(session, Campaign, plus) == 0 and _count(session, Campaign, starter) == 0
 
 
@@ -358,33 +444,53 @@ def test_sms_campaign_rules(session: Session, now: datetime) -> None:
     aid = _setup(session, plan="plus", addons=["sms"])
     base: dict[str, Any] = {"now": now, "channel": "sms", "from_name": "Acme"}
     with pytest.raises(InvalidRequest, match="not SMS lists"):
-        campaigns.create_campaign(session, account_id=aid, name="A", sms_body="Hi", lists=["Newsletter"], **base)
+        campaigns.create_campaign(
+            session, account_id=aid, name="A", sms_body="Hi", lists=["Newsletter"], **base
+        )
     with pytest.raises(InvalidRequest, match="1,601 characters; the maximum is 1,600"):
         campaigns.create_campaign(session, account_id=aid, name="A", sms_body="x" * 1601, **base)
     with pytest.raises(InvalidRequest, match="subject is for email campaigns"):
         campaigns.create_campaign(session, account_id=aid, name="A", sms_body="Hi", subject="S", **base)
     with pytest.raises(InvalidRequest, match="PNG, JPEG or GIF"):
-        campaigns.create_campaign(session, account_id=aid, name="A", sms_body="Hi", sms_media_url="https://a.io/x.pdf",
-                                  **base)
+        campaigns.create_campaign(
+            session, account_id=aid, name="A", sms_body="Hi", sms_media_url="https://a.io/x.pdf", **base
+        )
     c = campaigns.create_campaign(
-        session, account_id=aid, name="Flash sale", sms_body="Sale today at https://acme.io/flash. Reply STOP to end",
-        lists=["sms club"], sms_media_url="https://acme.io/promo.png", **base,
+        session,
+        account_id=aid,
+        name="Flash sale",
+        sms_body="Sale today at https://acme.io/flash. Reply STOP to end",
+        lists=["sms club"],
+        sms_media_url="https://acme.io/promo.png",
+        **base,
     )
     assert c.list_names == ["SMS Club"] and c.sms_media_url == "https://acme.io/promo.png"
     links = campaigns.list_campaign_links(session, account_id=aid, campaign_id=c.id)
     assert [link.url for link in links] == ["https://acme.io/flash"]  # no honeypot or unsubscribe link in SMS
     campaigns.start_sending(session, account_id=aid, campaign_id=c.id, now=now)
     [cid] = _contacts(session, aid, 1)
-    campaigns.record_sends(session, account_id=aid, campaign_id=c.id, contact_ids=[cid], now=now, credits={cid: 3})
+    campaigns.record_sends(
+        session, account_id=aid, campaign_id=c.id, contact_ids=[cid], now=now, credits={cid: 3}
+    )
     assert session.scalars(select(CampaignSend.credits).where(CampaignSend.contact_id == cid)).one() == 3
     with pytest.raises(InvalidRequest, match="SMS campaigns record only"):
-        campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=cid, type="open", occurred_at=now)
-    campaigns.record_event(session, account_id=aid, campaign_id=c.id, contact_id=cid, type="click", occurred_at=now,
-                           url="https://acme.io/flash")
+        campaigns.record_event(
+            session, account_id=aid, campaign_id=c.id, contact_id=cid, type="open", occurred_at=now
+        )
+    campaigns.record_event(
+        session,
+        account_id=aid,
+        campaign_id=c.id,
+        contact_id=cid,
+        type="click",
+        occurred_at=now,
+        url="https://acme.io/flash",
+    )
 
 
 @pytest.mark.parametrize(
-    ("chars", "segments"), [(1, 1), (160, 1), (161, 2), (320, 2), (321, 3), (1600, 10)],
+    ("chars", "segments"),
+    [(1, 1), (160, 1), (161, 2), (320, 2), (321, 3), (1600, 10)],
     ids=["1", "160", "161", "320", "321", "1600"],
 )
 def test_sms_segments(chars: int, segments: int) -> None:
@@ -454,17 +560,21 @@ def test_tenant_isolation(session: Session, now: datetime) -> None:
     calls = [
         lambda: campaigns.get_campaign(session, account_id=b, campaign_id=c.id),
         lambda: campaigns.update_campaign(session, account_id=b, campaign_id=c.id, now=now, subject="x"),
-        lambda: campaigns.schedule_campaign(session, account_id=b, campaign_id=c.id, at=now + timedelta(days=1),
-                                            now=now),
+        lambda: campaigns.schedule_campaign(
+            session, account_id=b, campaign_id=c.id, at=now + timedelta(days=1), now=now
+        ),
         lambda: campaigns.mark_sent(session, account_id=b, campaign_id=c.id, now=now),
         lambda: campaigns.mark_failed(session, account_id=b, campaign_id=c.id, reason="x", now=now),
         lambda: campaigns.record_sends(session, account_id=b, campaign_id=c.id, contact_ids=[], now=now),
-        lambda: campaigns.record_event(session, account_id=b, campaign_id=c.id, contact_id=ids[0], type="open",
-                                       occurred_at=now),
+        lambda: campaigns.record_event(
+            session, account_id=b, campaign_id=c.id, contact_id=ids[0], type="open", occurred_at=now
+        ),
         lambda: campaigns.list_campaign_links(session, account_id=b, campaign_id=c.id),
-        lambda: campaigns.set_block_locked(session, account_id=b, campaign_id=c.id, position=1, locked=False,
-                                           now=now),
+        lambda: campaigns.set_block_locked(
+            session, account_id=b, campaign_id=c.id, position=1, locked=False, now=now
+        ),
         lambda: campaigns.find_campaign(session, account_id=b, name="June news"),
+        lambda: campaigns.duplicate_campaign(session, account_id=b, campaign_id=c.id, now=now),
     ]
     for call in calls:
         with pytest.raises(NotFound):
@@ -478,3 +588,19 @@ def test_tenant_isolation(session: Session, now: datetime) -> None:
     with pytest.raises(NotFound):
         campaigns.start_sending(session, account_id=a, campaign_id=b_campaign.id, now=now)
     assert campaigns.get_campaign(session, account_id=a, campaign_id=c.id).status is CampaignStatus.SENDING
+
+
+def test_duplicate_makes_a_new_draft(session: Session, now: datetime) -> None:
+    aid = _setup(session)
+    c, _ = _sending(session, aid, now)
+    campaigns.mark_sent(session, account_id=aid, campaign_id=c.id, now=now)
+    first = campaigns.duplicate_campaign(session, account_id=aid, campaign_id=c.id, now=now)
+    second = campaigns.duplicate_campaign(session, account_id=aid, campaign_id=c.id, now=now)
+    assert (first.name, second.name) == ("June news (copy)", "June news (copy 2)")
+    assert first.status is CampaignStatus.DRAFT and first.sent_at is None and first.blocks == c.blocks
+    assert first.blocks[0].locked and first.list_names == ["Newsletter"]
+    assert len(campaigns.list_campaign_links(session, account_id=aid, campaign_id=first.id)) == 5
+    named = campaigns.duplicate_campaign(session, account_id=aid, campaign_id=c.id, now=now, name="July news")
+    assert named.name == "July news"
+    with pytest.raises(Conflict):
+        campaigns.duplicate_campaign(session, account_id=aid, campaign_id=c.id, now=now, name="june news")

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.accounts import service as accounts
+from core.contacts.models import Contact, MailingList, Tag
 from core.content import service as content
 from core.content.models import BrandKit, BusinessGoal, Form, FormSubmission, SavedResponse
-from core.contacts.models import Contact, MailingList, Tag
 from core.errors import Conflict, InvalidRequest, LimitExceeded, NotFound
 from core.tracking import service as tracking
 
@@ -31,11 +31,21 @@ def _count(session: Session, model: Any, aid: int) -> int:
 
 def test_first_brand_kit_is_primary_and_primary_moves(session: Session, now: datetime) -> None:
     aid = _account(session)
-    first = content.create_brand_kit(session, account_id=aid, name="Acme", now=now, website="acme.com",
-                                     colors=["#1a73e8", "#FFF", "#1A73E8"], fonts=["Inter", "Inter"], tone="Warm")
+    first = content.create_brand_kit(
+        session,
+        account_id=aid,
+        name="Acme",
+        now=now,
+        website="acme.com",
+        colors=["#1a73e8", "#FFF", "#1A73E8"],
+        fonts=["Inter", "Inter"],
+        tone="Warm",
+    )
     assert first.is_primary and first.website == "https://acme.com"
     assert first.colors == ["#1A73E8", "#FFF"] and first.fonts == ["Inter"]
-    second = content.create_brand_kit(session, account_id=aid, name="Acme Kids", now=now + timedelta(minutes=1))
+    second = content.create_brand_kit(
+        session, account_id=aid, name="Acme Kids", now=now + timedelta(minutes=1)
+    )
     third = content.create_brand_kit(session, account_id=aid, name="Acme Pro", now=now + timedelta(minutes=2))
     assert not second.is_primary
     content.set_primary_brand_kit(session, account_id=aid, brand_kit_id=third.id)
@@ -75,8 +85,9 @@ def test_brand_kit_limits_by_plan(session: Session, now: datetime) -> None:
     ],
     ids=["name", "color", "website", "logo", "font"],
 )
-def test_bad_brand_kit_input(session: Session, now: datetime, kwargs: dict[str, Any], error: type[Exception],
-                             fragment: str) -> None:
+def test_bad_brand_kit_input(
+    session: Session, now: datetime, kwargs: dict[str, Any], error: type[Exception], fragment: str
+) -> None:
     aid = _account(session)
     args: dict[str, Any] = {"name": "Acme", **kwargs}
     with pytest.raises(error, match=fragment):
@@ -90,7 +101,9 @@ def test_brand_kit_update_and_names(session: Session, now: datetime) -> None:
     content.create_brand_kit(session, account_id=aid, name="Other", now=now)
     with pytest.raises(Conflict, match="already exists"):
         content.update_brand_kit(session, account_id=aid, brand_kit_id=kit.id, name="OTHER")
-    out = content.update_brand_kit(session, account_id=aid, brand_kit_id=kit.id, tone=None, colors=["#000000"])
+    out = content.update_brand_kit(
+        session, account_id=aid, brand_kit_id=kit.id, tone=None, colors=["#000000"]
+    )
     assert out.tone is None and out.colors == ["#000000"] and out.name == "Acme"
     with pytest.raises(InvalidRequest):
         content.update_brand_kit(session, account_id=aid, brand_kit_id=kit.id, colors=["#00"], tone="Bold")
@@ -107,11 +120,24 @@ def test_saved_responses_with_categories_and_search(session: Session, now: datet
     content.create_saved_response_category(session, account_id=aid, name="Support")
     with pytest.raises(Conflict):
         content.create_saved_response_category(session, account_id=aid, name="sales")
-    demo = content.create_saved_response(session, account_id=aid, title="Demo follow-up", now=now,
-                                         subject="Thanks, %FIRSTNAME%", body="Great talking today.", category="sales")
+    demo = content.create_saved_response(
+        session,
+        account_id=aid,
+        title="Demo follow-up",
+        now=now,
+        subject="Thanks, %FIRSTNAME%",
+        body="Great talking today.",
+        category="sales",
+    )
     assert demo.category == "Sales" and demo.category_id == sales.id
-    content.create_saved_response(session, account_id=aid, title="Refund", body="Your 100% refund is on its way.",
-                                  now=now, category="Support")
+    content.create_saved_response(
+        session,
+        account_id=aid,
+        title="Refund",
+        body="Your 100% refund is on its way.",
+        now=now,
+        category="Support",
+    )
     content.create_saved_response(session, account_id=aid, title="Hello", body="Hi there", now=now)
     assert [r.title for r in content.list_saved_responses(session, account_id=aid, category="Sales")] == [
         "Demo follow-up"
@@ -121,7 +147,9 @@ def test_saved_responses_with_categories_and_search(session: Session, now: datet
         "Demo follow-up"
     ]
     # '%' is matched literally, not as a wildcard.
-    assert [r.title for r in content.search_saved_responses(session, account_id=aid, text="100%")] == ["Refund"]
+    assert [r.title for r in content.search_saved_responses(session, account_id=aid, text="100%")] == [
+        "Refund"
+    ]
     assert content.search_saved_responses(session, account_id=aid, text="thanks")[0].title == "Demo follow-up"
     moved = content.update_saved_response(session, account_id=aid, saved_response_id=demo.id, category=None)
     assert moved.category is None
@@ -161,27 +189,50 @@ FIELDS: list[dict[str, Any]] = [
 def _form(session: Session, aid: int, now: datetime, **kwargs: Any) -> Any:
     session.add_all([MailingList(account_id=aid, name="Newsletter"), Tag(account_id=aid, name="webinar")])
     session.flush()
-    return content.create_form(session, account_id=aid, name="Webinar signup", fields=FIELDS, now=now,
-                               list="newsletter", tag="Webinar", **kwargs)
+    return content.create_form(
+        session,
+        account_id=aid,
+        name="Webinar signup",
+        fields=FIELDS,
+        now=now,
+        list="newsletter",
+        tag="Webinar",
+        **kwargs,
+    )
 
 
 def test_create_form_and_record_submissions(session: Session, now: datetime) -> None:
     aid = _account(session)
     form = _form(session, aid, now)
     assert [f.name for f in form.fields] == ["email", "first_name", "size", "consent", "phone"]
-    assert form.fields[1].label == "First name" and form.list_name == "Newsletter" and form.tag_name == "webinar"
+    assert (
+        form.fields[1].label == "First name" and form.list_name == "Newsletter" and form.tag_name == "webinar"
+    )
     jane = Contact(account_id=aid, email="jane@example.com")
     session.add(jane)
     session.flush()
     sub = content.record_submission(
-        session, account_id=aid, form_id=form.id, now=now,
-        data={"Email": "Jane@Example.com", "first_name": "Jane", "size": "large", "consent": "yes",
-              "phone": "+1 415 555 0123"},
+        session,
+        account_id=aid,
+        form_id=form.id,
+        now=now,
+        data={
+            "Email": "Jane@Example.com",
+            "first_name": "Jane",
+            "size": "large",
+            "consent": "yes",
+            "phone": "+1 415 555 0123",
+        },
     )
     assert sub.contact_id == jane.id and sub.data["size"] == "Large" and sub.data["phone"] == "+14155550123"
     assert sub.data["consent"] == "true" and sub.list_id == form.list_id and sub.tag_id == form.tag_id
-    anon = content.record_submission(session, account_id=aid, form_id=form.id, now=now,
-                                     data={"email": "new@example.com", "first_name": "Neo", "consent": True})
+    anon = content.record_submission(
+        session,
+        account_id=aid,
+        form_id=form.id,
+        now=now,
+        data={"email": "new@example.com", "first_name": "Neo", "consent": True},
+    )
     assert anon.contact_id is None
     content.record_form_view(session, account_id=aid, form_id=form.id)
     out = content.get_form(session, account_id=aid, form_id=form.id)
@@ -195,13 +246,18 @@ def test_create_form_and_record_submissions(session: Session, now: datetime) -> 
         ({"email": "jane@example.com", "consent": True}, "'first_name'"),
         ({"email": "jane@example.com", "first_name": "J", "consent": "no"}, "must be checked"),
         ({"email": "jane@", "first_name": "J", "consent": True}, "not a valid address"),
-        ({"email": "jane@example.com", "first_name": "J", "consent": True, "size": "Huge"}, "'Small', 'Large'"),
+        (
+            {"email": "jane@example.com", "first_name": "J", "consent": True, "size": "Huge"},
+            "'Small', 'Large'",
+        ),
         ({"email": "jane@example.com", "first_name": "J", "consent": True, "age": 3}, "its fields are"),
         ({"email": "jane@example.com", "first_name": "J", "consent": "maybe"}, "true or false"),
     ],
     ids=["no-email", "no-name", "unchecked", "bad-email", "bad-option", "unknown-field", "bad-checkbox"],
 )
-def test_bad_submissions_are_refused(session: Session, now: datetime, data: dict[str, Any], fragment: str) -> None:
+def test_bad_submissions_are_refused(
+    session: Session, now: datetime, data: dict[str, Any], fragment: str
+) -> None:
     aid = _account(session)
     form = _form(session, aid, now)
     with pytest.raises(InvalidRequest, match=fragment):
@@ -235,15 +291,29 @@ def test_submission_identifies_the_visitor(session: Session, now: datetime) -> N
     aid = _account(session)
     form = _form(session, aid, now)
     tracking.add_tracked_domain(session, account_id=aid, domain="acme.com", now=now)
-    tracking.record_page_visit(session, account_id=aid, url="https://acme.com/pricing", visitor_id="v-1",
-                               visited_at=now - timedelta(days=2))
+    tracking.record_page_visit(
+        session,
+        account_id=aid,
+        url="https://acme.com/pricing",
+        visitor_id="v-1",
+        visited_at=now - timedelta(days=2),
+    )
     jane = Contact(account_id=aid, email="jane@example.com")
     session.add(jane)
     session.flush()
-    sub = content.record_submission(session, account_id=aid, form_id=form.id, now=now, visitor_id="v-1",
-                                    data={"email": "jane@example.com", "first_name": "Jane", "consent": "on"})
+    sub = content.record_submission(
+        session,
+        account_id=aid,
+        form_id=form.id,
+        now=now,
+        visitor_id="v-1",
+        data={"email": "jane@example.com", "first_name": "Jane", "consent": "on"},
+    )
     assert sub.visits_identified == 1
-    assert tracking.list_page_visits(session, account_id=aid, contact_id=jane.id)[0].url == "https://acme.com/pricing"
+    assert (
+        tracking.list_page_visits(session, account_id=aid, contact_id=jane.id)[0].url
+        == "https://acme.com/pricing"
+    )
 
 
 # ---------------------------------------------------------------- business goals
@@ -251,10 +321,19 @@ def test_submission_identifies_the_visitor(session: Session, now: datetime) -> N
 
 def test_business_goals(session: Session, now: datetime) -> None:
     aid = _account(session)
-    goal = content.create_business_goal(session, account_id=aid, name="Q3 revenue", metric="Revenue",
-                                        target="50,000", period="quarter", now=now)
+    goal = content.create_business_goal(
+        session,
+        account_id=aid,
+        name="Q3 revenue",
+        metric="Revenue",
+        target="50,000",
+        period="quarter",
+        now=now,
+    )
     assert goal.metric == "revenue" and goal.target == Decimal("50000") and goal.period == "quarter"
-    content.create_business_goal(session, account_id=aid, name="Opens", metric="open_rate", target=25, now=now)
+    content.create_business_goal(
+        session, account_id=aid, name="Opens", metric="open_rate", target=25, now=now
+    )
     assert [g.name for g in content.list_business_goals(session, account_id=aid)] == ["Q3 revenue", "Opens"]
     content.delete_business_goal(session, account_id=aid, goal_id=goal.id)
     assert [g.name for g in content.list_business_goals(session, account_id=aid)] == ["Opens"]
@@ -273,10 +352,13 @@ def test_business_goals(session: Session, now: datetime) -> None:
     ],
     ids=["metric", "period", "zero", "negative", "text", "rate", "duplicate"],
 )
-def test_bad_business_goals(session: Session, now: datetime, kwargs: dict[str, Any], error: type[Exception],
-                            fragment: str) -> None:
+def test_bad_business_goals(
+    session: Session, now: datetime, kwargs: dict[str, Any], error: type[Exception], fragment: str
+) -> None:
     aid = _account(session)
-    content.create_business_goal(session, account_id=aid, name="Existing", metric="orders", target=10, now=now)
+    content.create_business_goal(
+        session, account_id=aid, name="Existing", metric="orders", target=10, now=now
+    )
     args: dict[str, Any] = {"name": "G", "metric": "orders", "target": 100, **kwargs}
     with pytest.raises(error, match=fragment):
         content.create_business_goal(session, account_id=aid, now=now, **args)
@@ -301,15 +383,19 @@ def test_tenant_isolation(session: Session, now: datetime) -> None:
         lambda: content.delete_brand_kit(session, account_id=b, brand_kit_id=kit.id),
         lambda: content.update_saved_response(session, account_id=b, saved_response_id=response.id, body="x"),
         lambda: content.delete_saved_response(session, account_id=b, saved_response_id=response.id),
-        lambda: content.create_saved_response(session, account_id=b, title="T", body="B", now=now,
-                                              category=category.id),
+        lambda: content.create_saved_response(
+            session, account_id=b, title="T", body="B", now=now, category=category.id
+        ),
         lambda: content.get_form(session, account_id=b, form_id=form.id),
-        lambda: content.record_submission(session, account_id=b, form_id=form.id, now=now,
-                                          data={"email": "x@example.com"}),
+        lambda: content.record_submission(
+            session, account_id=b, form_id=form.id, now=now, data={"email": "x@example.com"}
+        ),
         lambda: content.record_form_view(session, account_id=b, form_id=form.id),
         lambda: content.get_business_goal(session, account_id=b, goal_id=goal.id),
         lambda: content.delete_business_goal(session, account_id=b, goal_id=goal.id),
-        lambda: content.create_form(session, account_id=b, name="F", fields=FIELDS, now=now, list=form.list_id),
+        lambda: content.create_form(
+            session, account_id=b, name="F", fields=FIELDS, now=now, list=form.list_id
+        ),
     ]
     for call in calls:
         with pytest.raises(NotFound):
@@ -317,7 +403,10 @@ def test_tenant_isolation(session: Session, now: datetime) -> None:
     assert content.list_brand_kits(session, account_id=b) == []
     assert content.list_saved_responses(session, account_id=b) == []
     assert content.search_saved_responses(session, account_id=b, text="hello") == []
-    assert content.list_forms(session, account_id=b) == [] and content.list_business_goals(session, account_id=b) == []
+    assert (
+        content.list_forms(session, account_id=b) == []
+        and content.list_business_goals(session, account_id=b) == []
+    )
     # B's first kit is B's primary; A's primary is untouched.
     assert content.create_brand_kit(session, account_id=b, name="Acme", now=now).is_primary
     assert content.get_brand_kit(session, account_id=a, brand_kit_id=kit.id).is_primary

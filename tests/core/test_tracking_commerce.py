@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.accounts import service as accounts
 from core.campaigns import service as campaigns
 from core.commerce import service as commerce
-from core.commerce.models import AbandonedCart, Order, OrderItem
+from core.commerce.models import Order, OrderItem
 from core.contacts.models import Contact, MailingList
 from core.enums import OrderStatus
 from core.errors import Conflict, InvalidRequest, NotFound
@@ -40,8 +40,12 @@ def _count(session: Session, model: Any, aid: int) -> int:
 
 @pytest.mark.parametrize(
     ("raw", "domain"),
-    [("acme.com", "acme.com"), ("https://www.Acme.com/", "acme.com"), ("shop.acme.co.uk", "shop.acme.co.uk"),
-     ("http://bücher.de", "xn--bcher-kva.de")],
+    [
+        ("acme.com", "acme.com"),
+        ("https://www.Acme.com/", "acme.com"),
+        ("shop.acme.co.uk", "shop.acme.co.uk"),
+        ("http://bücher.de", "xn--bcher-kva.de"),
+    ],
     ids=["plain", "url-with-www", "subdomain", "idn"],
 )
 def test_add_tracked_domain_normalises(session: Session, now: datetime, raw: str, domain: str) -> None:
@@ -51,8 +55,14 @@ def test_add_tracked_domain_normalises(session: Session, now: datetime, raw: str
 
 @pytest.mark.parametrize(
     ("raw", "fragment"),
-    [("", "empty"), ("acme", "not a valid domain"), ("acme.com/pricing", "points at a page"),
-     ("ac me.com", "not a valid domain"), ("-acme.com", "not a valid domain"), ("acme.c0m", "not a valid domain")],
+    [
+        ("", "empty"),
+        ("acme", "not a valid domain"),
+        ("acme.com/pricing", "points at a page"),
+        ("ac me.com", "not a valid domain"),
+        ("-acme.com", "not a valid domain"),
+        ("acme.c0m", "not a valid domain"),
+    ],
     ids=["empty", "no-tld", "page", "space", "dash", "digit-tld"],
 )
 def test_bad_domains(session: Session, now: datetime, raw: str, fragment: str) -> None:
@@ -86,15 +96,24 @@ def test_page_visits_only_on_tracked_domains(session: Session, now: datetime) ->
             tracking.record_page_visit(session, account_id=aid, url=url, contact_id=cid, visited_at=now)
         assert "acme.com" in str(err.value)
     with pytest.raises(InvalidRequest, match="full web address"):
-        tracking.record_page_visit(session, account_id=aid, url="acme.com/pricing", contact_id=cid, visited_at=now)
+        tracking.record_page_visit(
+            session, account_id=aid, url="acme.com/pricing", contact_id=cid, visited_at=now
+        )
     with pytest.raises(InvalidRequest, match="contact_id or the visitor_id"):
         tracking.record_page_visit(session, account_id=aid, url="https://acme.com/", visited_at=now)
     with pytest.raises(InvalidRequest, match="Visitor id"):
-        tracking.record_page_visit(session, account_id=aid, url="https://acme.com/", visitor_id="bad id!",
-                                   visited_at=now)
+        tracking.record_page_visit(
+            session, account_id=aid, url="https://acme.com/", visitor_id="bad id!", visited_at=now
+        )
     with pytest.raises(InvalidRequest, match="negative"):
-        tracking.record_page_visit(session, account_id=aid, url="https://acme.com/", contact_id=cid, visited_at=now,
-                                   duration_seconds=-1)
+        tracking.record_page_visit(
+            session,
+            account_id=aid,
+            url="https://acme.com/",
+            contact_id=cid,
+            visited_at=now,
+            duration_seconds=-1,
+        )
     assert _count(session, PageVisit, aid) == 3
 
 
@@ -103,17 +122,30 @@ def test_identify_visitor_attaches_the_last_30_days(session: Session, now: datet
     cid = _contact(session, aid)
     tracking.add_tracked_domain(session, account_id=aid, domain="acme.com", now=now)
     for days in (1, 29, 31):
-        tracking.record_page_visit(session, account_id=aid, url=f"https://acme.com/{days}", visitor_id="cookie-1",
-                                   visited_at=now - timedelta(days=days))
-    tracking.record_page_visit(session, account_id=aid, url="https://acme.com/other", visitor_id="cookie-2",
-                               visited_at=now)
-    result = tracking.identify_visitor(session, account_id=aid, visitor_id="cookie-1", contact_id=cid, now=now)
+        tracking.record_page_visit(
+            session,
+            account_id=aid,
+            url=f"https://acme.com/{days}",
+            visitor_id="cookie-1",
+            visited_at=now - timedelta(days=days),
+        )
+    tracking.record_page_visit(
+        session, account_id=aid, url="https://acme.com/other", visitor_id="cookie-2", visited_at=now
+    )
+    result = tracking.identify_visitor(
+        session, account_id=aid, visitor_id="cookie-1", contact_id=cid, now=now
+    )
     assert result.visits_attached == 2 and result.visits_too_old == 1
     urls = {v.url for v in tracking.list_page_visits(session, account_id=aid, contact_id=cid)}
     assert urls == {"https://acme.com/1", "https://acme.com/29"}
     # The browser is known now: its next visit belongs to the contact straight away.
-    later = tracking.record_page_visit(session, account_id=aid, url="https://acme.com/next", visitor_id="cookie-1",
-                                       visited_at=now + timedelta(hours=1))
+    later = tracking.record_page_visit(
+        session,
+        account_id=aid,
+        url="https://acme.com/next",
+        visitor_id="cookie-1",
+        visited_at=now + timedelta(hours=1),
+    )
     assert later.contact_id == cid
     assert tracking.list_page_visits(session, account_id=aid, visitor_id="cookie-2")[0].contact_id is None
 
@@ -121,19 +153,32 @@ def test_identify_visitor_attaches_the_last_30_days(session: Session, now: datet
 def test_custom_events(session: Session, now: datetime) -> None:
     aid = _account(session)
     cid = _contact(session, aid)
-    event = tracking.record_custom_event(session, account_id=aid, contact_id=cid, name="trial_started",
-                                         value="pro", data={"seats": 5}, occurred_at=now)
+    event = tracking.record_custom_event(
+        session,
+        account_id=aid,
+        contact_id=cid,
+        name="trial_started",
+        value="pro",
+        data={"seats": 5},
+        occurred_at=now,
+    )
     assert event.name == "trial_started" and event.data == {"seats": 5}
     bad: list[dict[str, Any]] = [
-        {"name": ""}, {"name": "x" * 101}, {"name": "<script>"}, {"value": "v" * 256},
-        {"data": {"when": now}}, {"data": {"blob": "x" * 10_001}},
+        {"name": ""},
+        {"name": "x" * 101},
+        {"name": "<script>"},
+        {"value": "v" * 256},
+        {"data": {"when": now}},
+        {"data": {"blob": "x" * 10_001}},
     ]
     for kwargs in bad:
         args: dict[str, Any] = {"name": "ok", **kwargs}
         with pytest.raises(InvalidRequest):
             tracking.record_custom_event(session, account_id=aid, contact_id=cid, occurred_at=now, **args)
     assert _count(session, CustomEvent, aid) == 1
-    assert len(tracking.list_custom_events(session, account_id=aid, contact_id=cid, name="TRIAL_STARTED")) == 1
+    assert (
+        len(tracking.list_custom_events(session, account_id=aid, contact_id=cid, name="TRIAL_STARTED")) == 1
+    )
 
 
 # ---------------------------------------------------------------- orders
@@ -148,14 +193,23 @@ ITEMS = [
 def test_order_totals_come_from_items(session: Session, now: datetime) -> None:
     aid = _account(session)
     cid = _contact(session, aid)
-    order = commerce.record_order(session, account_id=aid, contact_id=cid, external_id="1001", items=ITEMS,
-                                  currency="eur", placed_at=now)
+    order = commerce.record_order(
+        session,
+        account_id=aid,
+        contact_id=cid,
+        external_id="1001",
+        items=ITEMS,
+        currency="eur",
+        placed_at=now,
+    )
     assert order.total_cents == 2 * 1250 + 3 * 499 and order.currency == "EUR"
     assert [i.product_name for i in order.items] == ["Mug", "Tea"] and order.status is OrderStatus.PLACED
     refunded = commerce.update_order_status(session, account_id=aid, order_id=order.id, status="Refunded")
     assert refunded.status is OrderStatus.REFUNDED
     with pytest.raises(Conflict, match="already recorded"):
-        commerce.record_order(session, account_id=aid, contact_id=cid, external_id="1001", items=ITEMS, placed_at=now)
+        commerce.record_order(
+            session, account_id=aid, contact_id=cid, external_id="1001", items=ITEMS, placed_at=now
+        )
     assert [o.external_id for o in commerce.list_orders(session, account_id=aid, contact_id=cid)] == ["1001"]
 
 
@@ -172,7 +226,9 @@ def test_order_totals_come_from_items(session: Session, now: datetime) -> None:
     ],
     ids=["no-items", "negative-price", "zero-quantity", "no-name", "currency", "external-id", "status"],
 )
-def test_bad_orders_write_nothing(session: Session, now: datetime, kwargs: dict[str, Any], fragment: str) -> None:
+def test_bad_orders_write_nothing(
+    session: Session, now: datetime, kwargs: dict[str, Any], fragment: str
+) -> None:
     aid = _account(session)
     cid = _contact(session, aid)
     args: dict[str, Any] = {"external_id": "A1", "items": ITEMS, **kwargs}
@@ -187,15 +243,32 @@ def test_order_attribution_needs_a_send(session: Session, now: datetime) -> None
     other = _contact(session, aid, "sam@example.com")
     session.add(MailingList(account_id=aid, name="All"))
     session.flush()
-    c = campaigns.create_campaign(session, account_id=aid, name="Promo", now=now, subject="S", from_name="A",
-                                  from_email="a@acme.com", lists=["All"], blocks=[{"type": "text", "text": "Hi"}])
+    c = campaigns.create_campaign(
+        session,
+        account_id=aid,
+        name="Promo",
+        now=now,
+        subject="S",
+        from_name="A",
+        from_email="a@acme.com",
+        lists=["All"],
+        blocks=[{"type": "text", "text": "Hi"}],
+    )
     campaigns.start_sending(session, account_id=aid, campaign_id=c.id, now=now)
     campaigns.record_sends(session, account_id=aid, campaign_id=c.id, contact_ids=[cid], now=now)
     with pytest.raises(InvalidRequest, match="was not sent campaign 'Promo'"):
-        commerce.record_order(session, account_id=aid, contact_id=other, external_id="2", items=ITEMS,
-                              placed_at=now, campaign_id=c.id)
-    order = commerce.record_order(session, account_id=aid, contact_id=cid, external_id="1", items=ITEMS,
-                                  placed_at=now, campaign_id=c.id)
+        commerce.record_order(
+            session,
+            account_id=aid,
+            contact_id=other,
+            external_id="2",
+            items=ITEMS,
+            placed_at=now,
+            campaign_id=c.id,
+        )
+    order = commerce.record_order(
+        session, account_id=aid, contact_id=cid, external_id="1", items=ITEMS, placed_at=now, campaign_id=c.id
+    )
     assert order.campaign_id == c.id and _count(session, Order, aid) == 1
 
 
@@ -203,22 +276,47 @@ def test_abandoned_carts_and_recovery(session: Session, now: datetime) -> None:
     aid = _account(session)
     cid = _contact(session, aid)
     other = _contact(session, aid, "sam@example.com")
-    cart = commerce.record_abandoned_cart(session, account_id=aid, contact_id=cid, total_cents=4999,
-                                          abandoned_at=now)
+    cart = commerce.record_abandoned_cart(
+        session, account_id=aid, contact_id=cid, total_cents=4999, abandoned_at=now
+    )
     with pytest.raises(InvalidRequest, match="above 0"):
-        commerce.record_abandoned_cart(session, account_id=aid, contact_id=cid, total_cents=0, abandoned_at=now)
-    early = commerce.record_order(session, account_id=aid, contact_id=cid, external_id="E", items=ITEMS,
-                                  placed_at=now - timedelta(hours=1))
-    theirs = commerce.record_order(session, account_id=aid, contact_id=other, external_id="T", items=ITEMS,
-                                   placed_at=now + timedelta(hours=1))
-    good = commerce.record_order(session, account_id=aid, contact_id=cid, external_id="G", items=ITEMS,
-                                 placed_at=now + timedelta(hours=2))
+        commerce.record_abandoned_cart(
+            session, account_id=aid, contact_id=cid, total_cents=0, abandoned_at=now
+        )
+    early = commerce.record_order(
+        session,
+        account_id=aid,
+        contact_id=cid,
+        external_id="E",
+        items=ITEMS,
+        placed_at=now - timedelta(hours=1),
+    )
+    theirs = commerce.record_order(
+        session,
+        account_id=aid,
+        contact_id=other,
+        external_id="T",
+        items=ITEMS,
+        placed_at=now + timedelta(hours=1),
+    )
+    good = commerce.record_order(
+        session,
+        account_id=aid,
+        contact_id=cid,
+        external_id="G",
+        items=ITEMS,
+        placed_at=now + timedelta(hours=2),
+    )
     with pytest.raises(InvalidRequest, match="placed before"):
         commerce.mark_cart_recovered(session, account_id=aid, cart_id=cart.id, order_id=early.id)
     with pytest.raises(InvalidRequest, match="another contact"):
         commerce.mark_cart_recovered(session, account_id=aid, cart_id=cart.id, order_id=theirs.id)
-    assert commerce.mark_cart_recovered(session, account_id=aid, cart_id=cart.id, order_id=good.id).recovered_order_id \
+    assert (
+        commerce.mark_cart_recovered(
+            session, account_id=aid, cart_id=cart.id, order_id=good.id
+        ).recovered_order_id
         == good.id
+    )
     with pytest.raises(Conflict, match="already recovered"):
         commerce.mark_cart_recovered(session, account_id=aid, cart_id=cart.id, order_id=good.id)
     assert len(commerce.list_abandoned_carts(session, account_id=aid, recovered=True)) == 1
@@ -234,38 +332,61 @@ def test_tenant_isolation(session: Session, now: datetime) -> None:
     a_contact = _contact(session, a)
     b_contact = _contact(session, b, "bob@example.com")
     tracking.add_tracked_domain(session, account_id=a, domain="acme.com", now=now)
-    tracking.record_page_visit(session, account_id=a, url="https://acme.com/", visitor_id="v1", visited_at=now)
-    order = commerce.record_order(session, account_id=a, contact_id=a_contact, external_id="1", items=ITEMS,
-                                  placed_at=now)
-    cart = commerce.record_abandoned_cart(session, account_id=a, contact_id=a_contact, total_cents=100,
-                                          abandoned_at=now)
+    tracking.record_page_visit(
+        session, account_id=a, url="https://acme.com/", visitor_id="v1", visited_at=now
+    )
+    order = commerce.record_order(
+        session, account_id=a, contact_id=a_contact, external_id="1", items=ITEMS, placed_at=now
+    )
+    cart = commerce.record_abandoned_cart(
+        session, account_id=a, contact_id=a_contact, total_cents=100, abandoned_at=now
+    )
     # A's domain does not whitelist B's visits, and B cannot touch A's contacts, orders or carts.
     with pytest.raises(InvalidRequest, match="none yet"):
-        tracking.record_page_visit(session, account_id=b, url="https://acme.com/", contact_id=b_contact,
-                                   visited_at=now)
+        tracking.record_page_visit(
+            session, account_id=b, url="https://acme.com/", contact_id=b_contact, visited_at=now
+        )
     calls = [
-        lambda: tracking.record_page_visit(session, account_id=a, url="https://acme.com/", contact_id=b_contact,
-                                           visited_at=now),
-        lambda: tracking.identify_visitor(session, account_id=b, visitor_id="v1", contact_id=a_contact, now=now),
-        lambda: tracking.record_custom_event(session, account_id=b, contact_id=a_contact, name="x", occurred_at=now),
+        lambda: tracking.record_page_visit(
+            session, account_id=a, url="https://acme.com/", contact_id=b_contact, visited_at=now
+        ),
+        lambda: tracking.identify_visitor(
+            session, account_id=b, visitor_id="v1", contact_id=a_contact, now=now
+        ),
+        lambda: tracking.record_custom_event(
+            session, account_id=b, contact_id=a_contact, name="x", occurred_at=now
+        ),
         lambda: tracking.list_page_visits(session, account_id=b, contact_id=a_contact),
         lambda: commerce.get_order(session, account_id=b, order_id=order.id),
         lambda: commerce.update_order_status(session, account_id=b, order_id=order.id, status="cancelled"),
-        lambda: commerce.record_order(session, account_id=b, contact_id=a_contact, external_id="9", items=ITEMS,
-                                      placed_at=now),
+        lambda: commerce.record_order(
+            session, account_id=b, contact_id=a_contact, external_id="9", items=ITEMS, placed_at=now
+        ),
         lambda: commerce.mark_cart_recovered(session, account_id=b, cart_id=cart.id, order_id=order.id),
-        lambda: commerce.record_abandoned_cart(session, account_id=b, contact_id=a_contact, total_cents=1,
-                                               abandoned_at=now),
+        lambda: commerce.record_abandoned_cart(
+            session, account_id=b, contact_id=a_contact, total_cents=1, abandoned_at=now
+        ),
     ]
     for call in calls:
         with pytest.raises(NotFound):
             call()
     # B identifying the same cookie value touches only B's visits (there are none).
-    assert tracking.identify_visitor(session, account_id=b, visitor_id="v1", contact_id=b_contact,
-                                     now=now).visits_attached == 0
+    assert (
+        tracking.identify_visitor(
+            session, account_id=b, visitor_id="v1", contact_id=b_contact, now=now
+        ).visits_attached
+        == 0
+    )
     assert tracking.list_page_visits(session, account_id=a, visitor_id="v1")[0].contact_id is None
     assert tracking.list_tracked_domains(session, account_id=b) == []
-    assert commerce.list_orders(session, account_id=b) == [] and commerce.list_abandoned_carts(session, account_id=b) == []
+    assert (
+        commerce.list_orders(session, account_id=b) == []
+        and commerce.list_abandoned_carts(session, account_id=b) == []
+    )
     # Order numbers are unique per account, not globally.
-    assert commerce.record_order(session, account_id=b, contact_id=b_contact, external_id="1", items=ITEMS,
-                                 placed_at=now).external_id == "1"
+    assert (
+        commerce.record_order(
+            session, account_id=b, contact_id=b_contact, external_id="1", items=ITEMS, placed_at=now
+        ).external_id
+        == "1"
+    )
