@@ -32,7 +32,8 @@ def validate_tree(session: Session, *, account_id: int, tree: dict[str, Any] | S
     Malformed trees raise InvalidRequest naming the path; unknown names raise NotFound with suggestions.
     """
     parsed = parse_tree(tree)
-    _where(session, account_id=account_id, tree=parsed, now=_VALIDATION_NOW)
+    ctx = compiler.load_context(session, account_id=account_id, now=_VALIDATION_NOW, estimate=False)
+    compiler.group_clause(ctx, parsed.root, "root")
     return parsed
 
 

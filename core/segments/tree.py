@@ -494,7 +494,7 @@ def format_errors(err: ValidationError) -> list[str]:
         elif kind == "extra_forbidden":
             model = NODE_MODELS.get(node_type or "") if node_type else None
             keys = ", ".join(repr(k) for k in model.model_fields) if model else ""
-            parent, _, key = path.rpartition(".")
+            key = path.rpartition(".")[2]
             line = f"{path}: {key!r} is not a known key" + (f"; allowed keys: {keys}" if keys else "")
         elif kind == "too_short":
             line = f"{path}: needs at least {ctx.get('min_length')} item(s)"
