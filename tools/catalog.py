@@ -4,3 +4,5 @@ from tools import account  # noqa: F401
 from tools import contacts  # noqa: F401
 from tools import deals  # noqa: F401
 from tools import knowledge  # noqa: F401
+from tools import billing  # noqa: F401
+from tools import content  # noqa: F401
