@@ -23,23 +23,67 @@ EXAMPLES = (
 DATE_EXAMPLES = "'2026-05-03', 'May 3', 'May 3 2026', 'today', 'yesterday', '30 days ago' or 'in 2 weeks'"
 
 MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
 }
 MONTH_NAMES = {n: name.capitalize() for name, n in MONTHS.items()}
 _MONTH_ABBR = {name[:3]: n for name, n in MONTHS.items()} | {"sept": 9}
 _NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fourteen": 14, "fifteen": 15, "thirty": 30,
-    "sixty": 60, "ninety": 90,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fourteen": 14,
+    "fifteen": 15,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
 }
 _UNITS = {
-    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour",
-    "day": "day", "days": "day", "d": "day",
-    "week": "week", "weeks": "week", "wk": "week", "wks": "week", "w": "week",
-    "month": "month", "months": "month", "mo": "month", "mos": "month",
-    "quarter": "quarter", "quarters": "quarter",
-    "year": "year", "years": "year", "yr": "year", "yrs": "year", "y": "year",
+    "hour": "hour",
+    "hours": "hour",
+    "hr": "hour",
+    "hrs": "hour",
+    "h": "hour",
+    "day": "day",
+    "days": "day",
+    "d": "day",
+    "week": "week",
+    "weeks": "week",
+    "wk": "week",
+    "wks": "week",
+    "w": "week",
+    "month": "month",
+    "months": "month",
+    "mo": "month",
+    "mos": "month",
+    "quarter": "quarter",
+    "quarters": "quarter",
+    "year": "year",
+    "years": "year",
+    "yr": "year",
+    "yrs": "year",
+    "y": "year",
 }
 MAX_SPAN_DAYS = 36_600
 
@@ -88,7 +132,9 @@ class DateRange(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> DateRange:
         if self.end < self.start:
-            raise ValueError(f"end {self.end.isoformat()} is before start {self.start.isoformat()}; swap them")
+            raise ValueError(
+                f"end {self.end.isoformat()} is before start {self.start.isoformat()}; swap them"
+            )
         return self
 
 
@@ -123,9 +169,7 @@ def _period_from_text(value: Any) -> Any:
     return value
 
 
-Period = Annotated[
-    LastDays | LastSpan | DateRange | Since | PeriodWords, BeforeValidator(_period_from_text)
-]
+Period = Annotated[LastDays | LastSpan | DateRange | Since | PeriodWords, BeforeValidator(_period_from_text)]
 PERIOD_SHAPES = (
     "{last_days: 90}, {last: '3 months'}, {start: 'YYYY-MM-DD', end: 'YYYY-MM-DD'}, {since: 'YYYY-MM-DD'} "
     "or plain words like " + EXAMPLES
@@ -142,7 +186,9 @@ def zone(tz: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(tz or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidRequest(f"Time zone {tz!r} is not a known IANA zone; use e.g. 'America/New_York'.") from None
+        raise InvalidRequest(
+            f"Time zone {tz!r} is not a known IANA zone; use e.g. 'America/New_York'."
+        ) from None
 
 
 def local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -207,7 +253,10 @@ def parse_span(text: str) -> tuple[int, str]:
             "'3 months' or '1 year'.",
             field="period",
         )
-    if count * {"hour": 1 / 24, "day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}[unit] > MAX_SPAN_DAYS:
+    if (
+        count * {"hour": 1 / 24, "day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}[unit]
+        > MAX_SPAN_DAYS
+    ):
         raise InvalidRequest(f"Span {text!r} is too long; use at most 100 years.", field="period")
     return count, unit
 
@@ -225,9 +274,18 @@ def _month_number(word: str) -> int | None:
 
 def _clean(text: str) -> str:
     t = " ".join(text.lower().replace(",", " ").split()).strip(" .?!")
-    for prefix in ("in the ", "during the ", "over the ", "within the ", "for the ", "the ", "in ", "during "):
+    for prefix in (
+        "in the ",
+        "during the ",
+        "over the ",
+        "within the ",
+        "for the ",
+        "the ",
+        "in ",
+        "during ",
+    ):
         if t.startswith(prefix):
-            t = t[len(prefix):]
+            t = t[len(prefix) :]
             break
     return t
 
@@ -277,8 +335,15 @@ def _calendar(day: date, unit: str, zi: ZoneInfo) -> TimeRange:
 
 def _parse_period(t: str, now: datetime, zi: ZoneInfo) -> TimeRange | None:
     today = now.astimezone(zi).date()
-    aliases = {"ytd": "this year", "year to date": "this year", "mtd": "this month", "month to date": "this month",
-               "qtd": "this quarter", "quarter to date": "this quarter", "wtd": "this week"}
+    aliases = {
+        "ytd": "this year",
+        "year to date": "this year",
+        "mtd": "this month",
+        "month to date": "this month",
+        "qtd": "this quarter",
+        "quarter to date": "this quarter",
+        "wtd": "this week",
+    }
     t = aliases.get(t, t)
     if t == "today":
         return TimeRange(local_midnight(today, zi), now)
@@ -437,7 +502,7 @@ def _describe_words(words: str) -> str:
     t = _clean(words)
     # Keep the user's capitalisation ("May", "Q2") but drop the leading "in the" that _clean removed.
     shown = " ".join(words.split()).strip(" .?!")
-    shown = shown[len(shown) - len(t):] if shown.lower().endswith(t) else t
+    shown = shown[len(shown) - len(t) :] if shown.lower().endswith(t) else t
     if re.fullmatch(r"(?:last|past) \w+ [a-z]+", t):
         return f"in the {shown}"
     if re.match(r"(?:since|from|between|this|last|previous|prior|past|today|yesterday)\b", t):

@@ -33,7 +33,9 @@ from core.scope import resolve
 _E = EngagementEvent
 
 
-def _filters(session: Session, account_id: int, exclude_bots: bool | None, exclude_mpp: bool) -> ReportFilters:
+def _filters(
+    session: Session, account_id: int, exclude_bots: bool | None, exclude_mpp: bool
+) -> ReportFilters:
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"No account with id {account_id}.", field="account")
@@ -63,7 +65,9 @@ def _flag_count(flag: Any, event_type: EventType, active: bool) -> Any:
     return func.sum(case((and_(flag == true(), _E.type == event_type), 1), else_=0))
 
 
-def _event_counts(session: Session, campaign_ids: Sequence[int], f: ReportFilters) -> dict[int, dict[str, int]]:
+def _event_counts(
+    session: Session, campaign_ids: Sequence[int], f: ReportFilters
+) -> dict[int, dict[str, int]]:
     """Per campaign: total and unique counts per event type, and the machine events left out."""
     kept = _kept(f)
     bot_excluded = _E.is_bot == true() if f.exclude_bots else literal(False)
@@ -75,7 +79,8 @@ def _event_counts(session: Session, campaign_ids: Sequence[int], f: ReportFilter
             func.count(func.distinct(case((kept, _E.contact_id)))).label("uniq"),
             func.sum(case((bot_excluded, 1), else_=0)).label("bots"),
             func.sum(case((and_(~bot_excluded, _E.is_mpp == true()), 1), else_=0)).label("mpp")
-            if f.exclude_mpp else literal(0).label("mpp"),
+            if f.exclude_mpp
+            else literal(0).label("mpp"),
         )
         .where(_E.campaign_id.in_(campaign_ids))
         .group_by(_E.campaign_id, _E.type)
@@ -135,12 +140,19 @@ def _metrics(sends: dict[str, int], events: dict[str, int]) -> dict[str, Any]:
     n_sends = max(sends.get("sends", 0), bounces)
     delivered = n_sends - bounces
     values = {
-        "sends": n_sends, "delivered": delivered, "bounces": bounces,
-        "opens": events.get("open", 0), "unique_opens": events.get("unique_open", 0),
-        "clicks": events.get("click", 0), "unique_clicks": events.get("unique_click", 0),
-        "unsubscribes": events.get("unique_unsubscribe", 0), "replies": events.get("reply", 0),
-        "forwards": events.get("forward", 0), "shares": events.get("share", 0),
-        "bot_opens_excluded": events.get("bot_open", 0), "bot_clicks_excluded": events.get("bot_click", 0),
+        "sends": n_sends,
+        "delivered": delivered,
+        "bounces": bounces,
+        "opens": events.get("open", 0),
+        "unique_opens": events.get("unique_open", 0),
+        "clicks": events.get("click", 0),
+        "unique_clicks": events.get("unique_click", 0),
+        "unsubscribes": events.get("unique_unsubscribe", 0),
+        "replies": events.get("reply", 0),
+        "forwards": events.get("forward", 0),
+        "shares": events.get("share", 0),
+        "bot_opens_excluded": events.get("bot_open", 0),
+        "bot_clicks_excluded": events.get("bot_click", 0),
         "mpp_opens_excluded": events.get("mpp_open", 0),
     }
     return values | _rates(values)
@@ -166,7 +178,11 @@ def _performance_rows(
     sends = _send_counts(session, ids)
     return [
         CampaignPerformance(
-            campaign_id=c.id, campaign_name=c.name, channel=c.channel, sent_at=c.sent_at, filters=f,
+            campaign_id=c.id,
+            campaign_name=c.name,
+            channel=c.channel,
+            sent_at=c.sent_at,
+            filters=f,
             **_metrics(sends.get(c.id, {}), events.get(c.id, {})),
         )
         for c in campaigns
@@ -199,8 +215,11 @@ def period_performance(
 ) -> PeriodPerformance:
     """Report every campaign sent in ``[start, end)`` (oldest first) and their totals."""
     if end <= start:
-        raise InvalidRequest(f"The period ends ({end.isoformat()}) before it starts ({start.isoformat()}); "
-                             "swap start and end.", field="end")
+        raise InvalidRequest(
+            f"The period ends ({end.isoformat()}) before it starts ({start.isoformat()}); "
+            "swap start and end.",
+            field="end",
+        )
     chosen: Channel | None = None
     if channel is not None:
         try:
@@ -217,7 +236,8 @@ def period_performance(
     rows = _performance_rows(session, campaigns, f)
     summed: dict[str, Any] = {
         key: sum(getattr(r, key) for r in rows)
-        for key, info in Metrics.model_fields.items() if info.annotation in (int, "int")
+        for key, info in Metrics.model_fields.items()
+        if info.annotation in (int, "int")
     }
     totals = PeriodTotals(campaigns=len(rows), **(summed | _rates(summed)))
     return PeriodPerformance(start=start, end=end, channel=chosen, rows=rows, totals=totals, filters=f)
@@ -249,7 +269,9 @@ def clicks_report(
     delivered = _metrics(_send_counts(session, [row.id]).get(row.id, {}), {})["delivered"]
     rows = [
         LinkClicks(
-            url=r.url or "(unknown link)", clicks=int(r.clicks), unique_clicks=int(r.uniq),
+            url=r.url or "(unknown link)",
+            clicks=int(r.clicks),
+            unique_clicks=int(r.uniq),
             is_unsubscribe=bool(links[r.url].is_unsubscribe) if r.url in links else False,
             is_honeypot=bool(links[r.url].is_honeypot) if r.url in links else False,
         )
@@ -259,8 +281,14 @@ def clicks_report(
     total = sum(r.clicks for r in rows)
     clickers = int(overall.clickers or 0)
     return ClicksReport(
-        campaign_id=row.id, campaign_name=row.name, delivered=delivered, unique_clickers=clickers,
-        total_clicks=total, did_not_click=max(delivered - clickers, 0),
+        campaign_id=row.id,
+        campaign_name=row.name,
+        delivered=delivered,
+        unique_clickers=clickers,
+        total_clicks=total,
+        did_not_click=max(delivered - clickers, 0),
         avg_clicks_per_clicker=_ratio(total, clickers),
-        bot_clicks_excluded=int(overall.bots or 0) if f.exclude_bots else 0, links=rows, filters=f,
+        bot_clicks_excluded=int(overall.bots or 0) if f.exclude_bots else 0,
+        links=rows,
+        filters=f,
     )

@@ -14,8 +14,8 @@ written depends on the backend, because the two planners differ:
   contact has to be tested anyway. NOT IN is safe here: the lists never contain NULL.
 
 Conditions that need a count (``min_count`` > 1, ``min_total``) group by contact: per probed contact, or once
-in a derived table that PostgreSQL hash-joins. User text only
-reaches SQL as bound parameters; LIKE patterns escape ``%``, ``_`` and ``\\`` before ``*`` becomes ``%``.
+in a derived table that PostgreSQL hash-joins. User text only reaches SQL as bound parameters; LIKE
+patterns escape ``%``, ``_`` and the backslash before ``*`` becomes ``%``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,15 @@ from core.accounts.models import Account, User
 from core.automations.models import ScoreDefinition, ScoreValue
 from core.campaigns.models import Campaign, EngagementEvent
 from core.commerce.models import Order, OrderItem
-from core.contacts.models import Contact, ContactFieldValue, ContactTag, CustomField, ListSubscription, MailingList, Tag
+from core.contacts.models import (
+    Contact,
+    ContactFieldValue,
+    ContactTag,
+    CustomField,
+    ListSubscription,
+    MailingList,
+    Tag,
+)
 from core.crm.models import Deal, Pipeline, Stage
 from core.enums import DealStatus, EventType, OrderStatus, ScoreTarget, SubscriptionStatus
 from core.errors import InvalidRequest, NotFound, not_found
@@ -83,8 +91,12 @@ class Membership:
         """Correlated EXISTS: one index probe per contact tested (aggregates are counted per contact)."""
         stmt = exists().where(self.contact_col == Contact.id, *self.where)
         if self.having is not None:
-            stmt = exists(select(literal(1)).where(self.contact_col == Contact.id, *self.where)
-                          .group_by(self.contact_col).having(self.having))
+            stmt = exists(
+                select(literal(1))
+                .where(self.contact_col == Contact.id, *self.where)
+                .group_by(self.contact_col)
+                .having(self.having)
+            )
         return not_(stmt) if self.negate else stmt
 
     def as_hashed(self) -> ColumnElement[bool]:
@@ -144,8 +156,15 @@ def load_context(session: Session, *, account_id: int, now: datetime, estimate: 
     account = session.get(Account, account_id)
     if account is None:
         raise NotFound(f"No account with id {account_id}.", field="account")
-    return _Ctx(session, account_id, now, account.timezone or "UTC", bool(account.botsense_enabled),
-                session.get_bind().dialect.name, estimate)
+    return _Ctx(
+        session,
+        account_id,
+        now,
+        account.timezone or "UTC",
+        bool(account.botsense_enabled),
+        session.get_bind().dialect.name,
+        estimate,
+    )
 
 
 def compile(session: Session, *, account_id: int, tree: SegmentTree, now: datetime) -> Select[tuple[int]]:  # noqa: A001
@@ -256,7 +275,7 @@ def _range(col: Any, span: TimeRange | None) -> list[ColumnElement[bool]]:
 
 
 def like_pattern(text: str) -> str:
-    """Turn a user pattern with ``*`` wildcards into a LIKE pattern (escape char ``\\``)."""
+    """Turn a user pattern with ``*`` wildcards into a LIKE pattern (the escape character is a backslash)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped.replace("*", "%")
 
@@ -286,7 +305,7 @@ def _text_like(col: Any, op: str, value: str) -> ColumnElement[bool]:
 
 
 def _lookup(ctx: _Ctx, kind: str, model: Any, name: str, path: str, *, attr: str = "name") -> Any:
-    """Resolve a name to a row of ``model`` in this account (cached per compile), NotFound with suggestions."""
+    """Resolve a name to a row of ``model`` in this account (cached); NotFound with suggestions."""
     cache = ctx.caches.setdefault(kind, {})
     key = str(name).strip().lower()
     if key not in cache:
@@ -295,7 +314,9 @@ def _lookup(ctx: _Ctx, kind: str, model: Any, name: str, path: str, *, attr: str
             select(model).where(model.account_id == ctx.account_id, func.lower(column) == key).limit(1)
         ).first()
         if row is None:
-            names = ctx.session.scalars(select(column).where(model.account_id == ctx.account_id).limit(500)).all()
+            names = ctx.session.scalars(
+                select(column).where(model.account_id == ctx.account_id).limit(500)
+            ).all()
             err = not_found(kind, str(name).strip(), names)
             raise NotFound(f"{path}: {err.message}", field=path)
         cache[key] = row
@@ -317,8 +338,14 @@ def _field(ctx: _Ctx, node: FieldCondition, path: str) -> Piece:
         return _column_compare(col, kind, node.op, value)
     custom = _lookup(ctx, "field", CustomField, name, f"{path}.field")
     kind = CUSTOM_KINDS[custom.type]
-    value = coerce_value(kind, node.op, node.value, path=path, subject=f"field {custom.name!r}",
-                         options=list(custom.options or []))
+    value = coerce_value(
+        kind,
+        node.op,
+        node.value,
+        path=path,
+        subject=f"field {custom.name!r}",
+        options=list(custom.options or []),
+    )
     positive = _NEGATIVE_OPS.get(node.op, node.op)
     if kind == "date":
         col: Any = ContactFieldValue.value_date
@@ -337,8 +364,11 @@ def _field(ctx: _Ctx, node: FieldCondition, path: str) -> Piece:
 def _column_compare(col: Any, kind: str, op: str, value: Any) -> ColumnElement[bool]:
     """Compare a text, choice or number column; negative operators include empty values."""
     if op in _NEGATIVE_OPS:
-        return or_(col.is_(None), not_(_column_compare(col, kind, _NEGATIVE_OPS[op], value))) if op != "is_empty" \
+        return (
+            or_(col.is_(None), not_(_column_compare(col, kind, _NEGATIVE_OPS[op], value)))
+            if op != "is_empty"
             else not_(_column_compare(col, kind, "is_not_empty", value))
+        )
     if op == "is_not_empty":
         return and_(col.isnot(None), col != "") if kind not in ("number",) else col.isnot(None)
     if kind == "number":
@@ -347,8 +377,12 @@ def _column_compare(col: Any, kind: str, op: str, value: Any) -> ColumnElement[b
         return _text_like(col, op, value)
     values = value if op == "in" else [value]
     if kind == "language":
-        return or_(*[or_(func.lower(col) == v, func.lower(col).like(f"{like_pattern(v)}-%", escape="\\"))
-                     for v in values])
+        return or_(
+            *[
+                or_(func.lower(col) == v, func.lower(col).like(f"{like_pattern(v)}-%", escape="\\"))
+                for v in values
+            ]
+        )
     if kind == "country":
         return func.upper(col).in_(values) if op == "in" else func.upper(col) == value
     if kind in ("status", "deal_status"):
@@ -364,8 +398,11 @@ def _ordered_compare(col: Any, op: str, value: Any) -> ColumnElement[bool]:
     if op == "in":
         return col.in_(value)
     return {
-        "eq": lambda: col == value, "gt": lambda: col > value, "gte": lambda: col >= value,
-        "lt": lambda: col < value, "lte": lambda: col <= value,
+        "eq": lambda: col == value,
+        "gt": lambda: col > value,
+        "gte": lambda: col >= value,
+        "lt": lambda: col < value,
+        "lte": lambda: col <= value,
     }[op]()
 
 
@@ -387,8 +424,12 @@ def _datetime_compare(ctx: _Ctx, col: Any, op: str, value: Any, path: str) -> Co
     day = ctx.date_value(value, f"{path}.value")
     start, end = ctx.day_start(day), ctx.day_start(day + timedelta(days=1))
     return {
-        "eq": lambda: and_(col >= start, col < end), "neq": lambda: or_(col < start, col >= end),
-        "gt": lambda: col >= end, "gte": lambda: col >= start, "lt": lambda: col < start, "lte": lambda: col < end,
+        "eq": lambda: and_(col >= start, col < end),
+        "neq": lambda: or_(col < start, col >= end),
+        "gt": lambda: col >= end,
+        "gte": lambda: col >= start,
+        "lt": lambda: col < start,
+        "lte": lambda: col < end,
     }[op]()
 
 
@@ -429,14 +470,20 @@ def _engagement(ctx: _Ctx, node: EngagementCondition, path: str) -> Piece:
     where += _range(e.occurred_at, ctx.period(node.period))
     if node.campaign is not None:
         try:
-            campaign = resolve(ctx.session, Campaign, account_id=ctx.account_id, ref=node.campaign, kind="campaign")
+            campaign = resolve(
+                ctx.session, Campaign, account_id=ctx.account_id, ref=node.campaign, kind="campaign"
+            )
         except NotFound as err:
             raise NotFound(f"{path}.campaign: {err.message}", field=f"{path}.campaign") from None
         where.append(e.campaign_id == campaign.id)
     elif node.channel is not None:
-        where.append(e.campaign_id.in_(
-            select(Campaign.id).where(Campaign.account_id == ctx.account_id, Campaign.channel == node.channel)
-        ))
+        where.append(
+            e.campaign_id.in_(
+                select(Campaign.id).where(
+                    Campaign.account_id == ctx.account_id, Campaign.channel == node.channel
+                )
+            )
+        )
     if ctx.botsense and action in _BOT_ACTIONS:
         where.append(e.is_bot == false())
     if node.exclude_mpp and action == EventType.OPEN:
@@ -449,9 +496,14 @@ def _engagement(ctx: _Ctx, node: EngagementCondition, path: str) -> Piece:
 
 def _page_visit(ctx: _Ctx, node: PageVisitCondition) -> Piece:
     v = PageVisit
-    where = [v.account_id == ctx.account_id, url_match(v.url, node.url), *_range(v.visited_at, ctx.period(node.period))]
-    return Membership(v.contact_id, tuple(where), node.op == "has_not", RANK_ACTIVITY,
-                      _count_having(node.min_count))
+    where = [
+        v.account_id == ctx.account_id,
+        url_match(v.url, node.url),
+        *_range(v.visited_at, ctx.period(node.period)),
+    ]
+    return Membership(
+        v.contact_id, tuple(where), node.op == "has_not", RANK_ACTIVITY, _count_having(node.min_count)
+    )
 
 
 def _purchase(ctx: _Ctx, node: PurchaseCondition) -> Piece:
@@ -475,11 +527,16 @@ def _purchase(ctx: _Ctx, node: PurchaseCondition) -> Piece:
 
 def _event(ctx: _Ctx, node: EventCondition) -> Piece:
     ev = CustomEvent
-    where = [ev.account_id == ctx.account_id, ev.name == node.name.strip(), *_range(ev.occurred_at, ctx.period(node.period))]
+    where = [
+        ev.account_id == ctx.account_id,
+        ev.name == node.name.strip(),
+        *_range(ev.occurred_at, ctx.period(node.period)),
+    ]
     if node.value is not None:
         where.append(ev.value == node.value)
-    return Membership(ev.contact_id, tuple(where), node.op == "has_not", RANK_ACTIVITY,
-                      _count_having(node.min_count))
+    return Membership(
+        ev.contact_id, tuple(where), node.op == "has_not", RANK_ACTIVITY, _count_having(node.min_count)
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -492,16 +549,24 @@ def _score(ctx: _Ctx, node: ScoreCondition, path: str) -> Piece:
     points_ok = _ordered_compare(sv.points, node.op, node.value)
     # Contacts (or deals) without a stored value have 0 points; with one row per owner,
     # "NOT EXISTS a row failing the test" is exactly "the points (0 when absent) pass the test".
-    zero_passes = {"gt": 0 > node.value, "gte": 0 >= node.value, "lt": 0 < node.value, "lte": 0 <= node.value,
-                   "eq": node.value == 0}[node.op]
+    zero_passes = {
+        "gt": 0 > node.value,
+        "gte": 0 >= node.value,
+        "lt": 0 < node.value,
+        "lte": 0 <= node.value,
+        "eq": node.value == 0,
+    }[node.op]
     if score.target == ScoreTarget.CONTACT:
         where = [sv.account_id == ctx.account_id, sv.score_id == score.id, sv.deal_id.is_(None)]
         if zero_passes:
             return Membership(sv.contact_id, (*where, not_(points_ok)), True, RANK_FIELD)
         return Membership(sv.contact_id, (*where, points_ok), False, RANK_FIELD)
     deal_points = [sv.account_id == ctx.account_id, sv.score_id == score.id, sv.deal_id == Deal.id]
-    deal_ok = not_(exists().where(*deal_points, not_(points_ok))) if zero_passes else exists().where(
-        *deal_points, points_ok)
+    deal_ok = (
+        not_(exists().where(*deal_points, not_(points_ok)))
+        if zero_passes
+        else exists().where(*deal_points, points_ok)
+    )
     return Membership(Deal.contact_id, (Deal.account_id == ctx.account_id, deal_ok), False, RANK_DEAL)
 
 
@@ -513,20 +578,33 @@ def _deal(ctx: _Ctx, node: DealCondition, path: str) -> Piece:
     if node.field in ("pipeline", "stage", "owner"):
         pred = _deal_reference(ctx, node, value, path)
     elif node.field == "status":
-        pred = _column_compare(d.status, "deal_status", node.op, [DealStatus(v) for v in value]
-                               if isinstance(value, list) else DealStatus(value))
+        pred = _column_compare(
+            d.status,
+            "deal_status",
+            node.op,
+            [DealStatus(v) for v in value] if isinstance(value, list) else DealStatus(value),
+        )
     elif node.field == "value":
-        cents: Any = [int(v * 100) for v in value] if isinstance(value, list) else (
-            None if value is None else int(Decimal(value) * 100))
+        cents: Any = (
+            [int(v * 100) for v in value]
+            if isinstance(value, list)
+            else (None if value is None else int(Decimal(value) * 100))
+        )
         pred = _number_with_empty(d.value_cents, node.op, cents)
     elif node.field == "win_probability":
         pred = _probability_compare(d.win_probability, node.op, value)
     elif node.field == "forecast_close_date":
         if node.op in ("is_empty", "is_not_empty"):
-            pred = d.forecast_close_date.is_(None) if node.op == "is_empty" else d.forecast_close_date.isnot(None)
+            pred = (
+                d.forecast_close_date.is_(None)
+                if node.op == "is_empty"
+                else d.forecast_close_date.isnot(None)
+            )
         elif node.op == "neq":
-            pred = or_(d.forecast_close_date.is_(None),
-                       d.forecast_close_date != ctx.date_value(value, f"{path}.value"))
+            pred = or_(
+                d.forecast_close_date.is_(None),
+                d.forecast_close_date != ctx.date_value(value, f"{path}.value"),
+            )
         else:
             pred = _date_compare(ctx, d.forecast_close_date, node.op, value, path)
     else:
@@ -578,17 +656,21 @@ def _reference_ids(ctx: _Ctx, field_name: str, name: str, path: str) -> list[int
             select(Stage.id).where(Stage.account_id == ctx.account_id, func.lower(Stage.name) == key)
         ).all()
         if not ids:
-            names = ctx.session.scalars(select(Stage.name).where(Stage.account_id == ctx.account_id).limit(500)).all()
+            names = ctx.session.scalars(
+                select(Stage.name).where(Stage.account_id == ctx.account_id).limit(500)
+            ).all()
             raise NotFound(f"{path}: {not_found('stage', name.strip(), names).message}", field=path)
         return list(ids)
     users = ctx.session.scalars(
         select(User.id).where(
-            User.account_id == ctx.account_id, or_(func.lower(User.name) == key, func.lower(User.email) == key)
+            User.account_id == ctx.account_id,
+            or_(func.lower(User.name) == key, func.lower(User.email) == key),
         )
     ).all()
     if not users:
-        pool = ctx.session.execute(select(User.name, User.email).where(User.account_id == ctx.account_id)).all()
+        pool = ctx.session.execute(
+            select(User.name, User.email).where(User.account_id == ctx.account_id)
+        ).all()
         candidates = [n for row in pool for n in row]
         raise NotFound(f"{path}: {not_found('user', name.strip(), candidates).message}", field=path)
     return list(users)
-

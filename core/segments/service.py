@@ -61,7 +61,9 @@ def sample_contacts(
 ) -> list[ContactBrief]:
     """Return up to ``limit`` matching contacts (lowest ids first)."""
     if not 1 <= limit <= MAX_SAMPLE:
-        raise InvalidRequest(f"limit {limit} is out of range; ask for 1 to {MAX_SAMPLE} contacts.", field="limit")
+        raise InvalidRequest(
+            f"limit {limit} is out of range; ask for 1 to {MAX_SAMPLE} contacts.", field="limit"
+        )
     where = _where(session, account_id=account_id, tree=parse_tree(tree), now=now)
     stmt = (
         select(Contact.id, Contact.email, Contact.first_name, Contact.last_name)
@@ -69,12 +71,19 @@ def sample_contacts(
         .order_by(Contact.id)
         .limit(limit)
     )
-    return [ContactBrief(id=r.id, email=r.email, first_name=r.first_name, last_name=r.last_name)
-            for r in session.execute(stmt)]
+    return [
+        ContactBrief(id=r.id, email=r.email, first_name=r.first_name, last_name=r.last_name)
+        for r in session.execute(stmt)
+    ]
 
 
 def preview(
-    session: Session, *, account_id: int, tree: dict[str, Any] | SegmentTree, now: datetime, sample_size: int = 5
+    session: Session,
+    *,
+    account_id: int,
+    tree: dict[str, Any] | SegmentTree,
+    now: datetime,
+    sample_size: int = 5,
 ) -> SegmentPreview:
     """Count, sample and describe a tree before saving it."""
     parsed = validate_tree(session, account_id=account_id, tree=tree)
@@ -92,8 +101,15 @@ def preview(
 def _out(row: Segment) -> SegmentOut:
     tree = parse_tree(row.tree)
     return SegmentOut(
-        id=row.id, account_id=row.account_id, name=row.name, description=row.description, summary=_describe(tree),
-        tree=tree, schema_version=row.schema_version, revision=row.revision, created_at=row.created_at,
+        id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        description=row.description,
+        summary=_describe(tree),
+        tree=tree,
+        schema_version=row.schema_version,
+        revision=row.revision,
+        created_at=row.created_at,
         updated_at=row.updated_at,
     )
 
@@ -103,21 +119,29 @@ def _clean_name(name: str) -> str:
     if not cleaned:
         raise InvalidRequest("Segment name is empty; give the segment a name.", field="name")
     if len(cleaned) > MAX_NAME:
-        raise InvalidRequest(f"Segment name is {len(cleaned)} characters; use at most {MAX_NAME}.", field="name")
+        raise InvalidRequest(
+            f"Segment name is {len(cleaned)} characters; use at most {MAX_NAME}.", field="name"
+        )
     if cleaned.isdigit():
-        raise InvalidRequest(f"Segment name {cleaned!r} is only digits; include a word so it is not read as an id.",
-                             field="name")
+        raise InvalidRequest(
+            f"Segment name {cleaned!r} is only digits; include a word so it is not read as an id.",
+            field="name",
+        )
     return cleaned
 
 
 def _check_unique(session: Session, *, account_id: int, name: str, except_id: int | None = None) -> None:
-    stmt = select(Segment.name).where(Segment.account_id == account_id, func.lower(Segment.name) == name.lower())
+    stmt = select(Segment.name).where(
+        Segment.account_id == account_id, func.lower(Segment.name) == name.lower()
+    )
     if except_id is not None:
         stmt = stmt.where(Segment.id != except_id)
     existing = session.scalars(stmt.limit(1)).first()
     if existing is not None:
-        raise Conflict(f"A segment named {existing!r} already exists; choose another name or update that one.",
-                       field="name")
+        raise Conflict(
+            f"A segment named {existing!r} already exists; choose another name or update that one.",
+            field="name",
+        )
 
 
 def _get_row(session: Session, *, account_id: int, segment: int | str) -> Segment:
@@ -138,8 +162,13 @@ def create_segment(
     parsed = validate_tree(session, account_id=account_id, tree=tree)
     _check_unique(session, account_id=account_id, name=cleaned)
     row = Segment(
-        account_id=account_id, name=cleaned, description=(description or "").strip() or None,
-        schema_version=parsed.version, revision=1, tree=parsed.model_dump(mode="json"), created_at=now,
+        account_id=account_id,
+        name=cleaned,
+        description=(description or "").strip() or None,
+        schema_version=parsed.version,
+        revision=1,
+        tree=parsed.model_dump(mode="json"),
+        created_at=now,
         updated_at=now,
     )
     session.add(row)
@@ -195,16 +224,21 @@ def delete_segment(session: Session, *, account_id: int, segment: int | str) -> 
     """Delete a segment that no scheduled or sending campaign targets; returns what was deleted."""
     row = _get_row(session, account_id=account_id, segment=segment)
     busy = session.scalars(
-        select(Campaign.name).where(
+        select(Campaign.name)
+        .where(
             Campaign.account_id == account_id,
             Campaign.segment_id == row.id,
             Campaign.status.in_([CampaignStatus.SCHEDULED, CampaignStatus.SENDING]),
-        ).limit(3)
+        )
+        .limit(3)
     ).all()
     if busy:
         names = ", ".join(repr(n) for n in busy)
-        raise Conflict(f"Segment {row.name!r} is the audience of {names}, which is scheduled or sending; "
-                       "unschedule it or pick another segment first.", field="segment")
+        raise Conflict(
+            f"Segment {row.name!r} is the audience of {names}, which is scheduled or sending; "
+            "unschedule it or pick another segment first.",
+            field="segment",
+        )
     out = _out(row)
     session.delete(row)
     session.flush()
@@ -217,7 +251,9 @@ def count_segment(session: Session, *, account_id: int, segment: int | str, now:
     return count_contacts(session, account_id=account_id, tree=parse_tree(row.tree), now=now)
 
 
-def segment_contact_ids(session: Session, *, account_id: int, segment: int | str, now: datetime) -> Select[tuple[int]]:
+def segment_contact_ids(
+    session: Session, *, account_id: int, segment: int | str, now: datetime
+) -> Select[tuple[int]]:
     """Return a SELECT of the ids of the contacts a saved segment matches (for campaign audiences)."""
     row = _get_row(session, account_id=account_id, segment=segment)
     return compiler.compile(session, account_id=account_id, tree=parse_tree(row.tree), now=now)

@@ -24,8 +24,20 @@ MAX_IN_VALUES = 500
 
 Scalar = str | int | float | bool
 FieldOp = Literal[
-    "eq", "neq", "contains", "not_contains", "starts_with", "ends_with", "is_empty", "is_not_empty",
-    "gt", "gte", "lt", "lte", "between", "in",
+    "eq",
+    "neq",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "is_empty",
+    "is_not_empty",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "in",
 ]
 Presence = Literal["has", "has_not"]
 EngagementAction = Literal["open", "click", "reply", "forward", "share", "unsubscribe", "bounce"]
@@ -37,10 +49,31 @@ DealField = Literal[
 
 # Value kinds: the custom field types plus the shapes of the standard columns.
 Kind = Literal[
-    "text", "textarea", "date", "datetime", "dropdown", "number", "language", "status", "country",
-    "deal_status", "name", "owner", "probability",
+    "text",
+    "textarea",
+    "date",
+    "datetime",
+    "dropdown",
+    "number",
+    "language",
+    "status",
+    "country",
+    "deal_status",
+    "name",
+    "owner",
+    "probability",
 ]
-_TEXT_OPS = ("eq", "neq", "contains", "not_contains", "starts_with", "ends_with", "is_empty", "is_not_empty", "in")
+_TEXT_OPS = (
+    "eq",
+    "neq",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "ends_with",
+    "is_empty",
+    "is_not_empty",
+    "in",
+)
 _CHOICE_OPS = ("eq", "neq", "in", "is_empty", "is_not_empty")
 _NUMBER_OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "is_empty", "is_not_empty")
 _DATE_OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "between", "is_empty", "is_not_empty")
@@ -60,23 +93,59 @@ OPS_BY_KIND: dict[str, tuple[str, ...]] = {
     "probability": ("eq", "neq", "gt", "gte", "lt", "lte", "between", "is_empty", "is_not_empty"),
 }
 STANDARD_FIELDS: dict[str, Kind] = {
-    "email": "text", "first_name": "text", "last_name": "text", "phone": "text", "status": "status",
-    "preferred_language": "language", "timezone": "text", "country": "country", "city": "text",
+    "email": "text",
+    "first_name": "text",
+    "last_name": "text",
+    "phone": "text",
+    "status": "status",
+    "preferred_language": "language",
+    "timezone": "text",
+    "country": "country",
+    "city": "text",
     "created_at": "datetime",
 }
 CUSTOM_KINDS: dict[FieldType, Kind] = {
-    FieldType.TEXT: "text", FieldType.TEXTAREA: "textarea", FieldType.DATE: "date",
-    FieldType.DROPDOWN: "dropdown", FieldType.NUMBER: "number", FieldType.LANGUAGE: "language",
+    FieldType.TEXT: "text",
+    FieldType.TEXTAREA: "textarea",
+    FieldType.DATE: "date",
+    FieldType.DROPDOWN: "dropdown",
+    FieldType.NUMBER: "number",
+    FieldType.LANGUAGE: "language",
 }
 DEAL_KINDS: dict[str, Kind] = {
-    "status": "deal_status", "value": "number", "stage": "name", "pipeline": "name", "owner": "owner",
-    "win_probability": "probability", "forecast_close_date": "date", "source": "text",
+    "status": "deal_status",
+    "value": "number",
+    "stage": "name",
+    "pipeline": "name",
+    "owner": "owner",
+    "win_probability": "probability",
+    "forecast_close_date": "date",
+    "source": "text",
 }
 LANGUAGE_NAMES = {
-    "english": "en", "french": "fr", "spanish": "es", "german": "de", "italian": "it", "portuguese": "pt",
-    "dutch": "nl", "swedish": "sv", "danish": "da", "norwegian": "no", "finnish": "fi", "polish": "pl",
-    "czech": "cs", "russian": "ru", "ukrainian": "uk", "turkish": "tr", "greek": "el", "japanese": "ja",
-    "chinese": "zh", "korean": "ko", "arabic": "ar", "hebrew": "he", "hindi": "hi",
+    "english": "en",
+    "french": "fr",
+    "spanish": "es",
+    "german": "de",
+    "italian": "it",
+    "portuguese": "pt",
+    "dutch": "nl",
+    "swedish": "sv",
+    "danish": "da",
+    "norwegian": "no",
+    "finnish": "fi",
+    "polish": "pl",
+    "czech": "cs",
+    "russian": "ru",
+    "ukrainian": "uk",
+    "turkish": "tr",
+    "greek": "el",
+    "japanese": "ja",
+    "chinese": "zh",
+    "korean": "ko",
+    "arabic": "ar",
+    "hebrew": "he",
+    "hindi": "hi",
 }
 _LANGUAGE_RE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})?")
 
@@ -103,7 +172,7 @@ class TagCondition(_Node):
 
 
 class ListCondition(_Node):
-    """The contact's subscription to a list: subscribed, unsubscribed, or not subscribed (never or no more)."""
+    """The contact's subscription to a list: subscribed, unsubscribed, or not subscribed (never/no more)."""
 
     type: Literal["list"] = "list"
     list: str = Field(min_length=1, max_length=150)
@@ -111,7 +180,7 @@ class ListCondition(_Node):
 
 
 class EngagementCondition(_Node):
-    """The contact opened, clicked, replied ... (any campaign or one campaign) at least ``min_count`` times."""
+    """The contact opened, clicked, replied ... (any or one campaign) at least ``min_count`` times."""
 
     type: Literal["engagement"] = "engagement"
     action: EngagementAction
@@ -175,10 +244,25 @@ class DealCondition(_Node):
     value: Scalar | list[Scalar] | None = None
 
 
-NODE_TYPES = ("group", "field", "tag", "list", "engagement", "page_visit", "purchase", "event", "score", "deal")
+NODE_TYPES = (
+    "group",
+    "field",
+    "tag",
+    "list",
+    "engagement",
+    "page_visit",
+    "purchase",
+    "event",
+    "score",
+    "deal",
+)
 # Keys that name a node's type unambiguously, so a condition may leave out "type".
 _TYPE_BY_KEY = (
-    ("conditions", "group"), ("tag", "tag"), ("list", "list"), ("action", "engagement"), ("score", "score"),
+    ("conditions", "group"),
+    ("tag", "tag"),
+    ("list", "list"),
+    ("action", "engagement"),
+    ("score", "score"),
     ("field", "field"),
 )
 
@@ -214,14 +298,28 @@ class Group(_Node):
 
 
 Condition = (
-    FieldCondition | TagCondition | ListCondition | EngagementCondition | PageVisitCondition
-    | PurchaseCondition | EventCondition | ScoreCondition | DealCondition
+    FieldCondition
+    | TagCondition
+    | ListCondition
+    | EngagementCondition
+    | PageVisitCondition
+    | PurchaseCondition
+    | EventCondition
+    | ScoreCondition
+    | DealCondition
 )
 Node = Annotated[Group | Condition, Field(discriminator="type")]
 NODE_MODELS: dict[str, type[BaseModel]] = {
-    "group": Group, "field": FieldCondition, "tag": TagCondition, "list": ListCondition,
-    "engagement": EngagementCondition, "page_visit": PageVisitCondition, "purchase": PurchaseCondition,
-    "event": EventCondition, "score": ScoreCondition, "deal": DealCondition,
+    "group": Group,
+    "field": FieldCondition,
+    "tag": TagCondition,
+    "list": ListCondition,
+    "engagement": EngagementCondition,
+    "page_visit": PageVisitCondition,
+    "purchase": PurchaseCondition,
+    "event": EventCondition,
+    "score": ScoreCondition,
+    "deal": DealCondition,
 }
 
 
@@ -265,15 +363,22 @@ def static_problems(tree: SegmentTree) -> list[str]:
         try:
             if isinstance(node, Group):
                 if depth > MAX_DEPTH:
-                    raise InvalidRequest(f"{path}: groups nest {depth} deep; at most {MAX_DEPTH} levels are allowed")
+                    raise InvalidRequest(
+                        f"{path}: groups nest {depth} deep; at most {MAX_DEPTH} levels are allowed"
+                    )
             elif isinstance(node, FieldCondition):
                 kind = STANDARD_FIELDS.get(node.field.strip().lower())
                 check_value_shape(node.op, node.value, path=path)
                 if kind is not None:
                     coerce_value(kind, node.op, node.value, path=path, subject=f"field {node.field!r}")
             elif isinstance(node, DealCondition):
-                coerce_value(DEAL_KINDS[node.field], node.op, node.value, path=path,
-                             subject=f"deal field {node.field!r}")
+                coerce_value(
+                    DEAL_KINDS[node.field],
+                    node.op,
+                    node.value,
+                    path=path,
+                    subject=f"deal field {node.field!r}",
+                )
             elif isinstance(node, EngagementCondition) and node.url is not None and node.action != "click":
                 raise InvalidRequest(f"{path}.url: a URL only applies to clicks, not to {node.action!r}")
         except InvalidRequest as e:
@@ -288,7 +393,9 @@ def check_value_shape(op: str, value: object, *, path: str) -> None:
             raise InvalidRequest(f"{path}.value: {op!r} takes no value (got {value!r}); leave value out")
     elif op == "between":
         if not isinstance(value, list) or len(value) != 2:
-            raise InvalidRequest(f"{path}.value: 'between' needs a list of two values [low, high] (got {value!r})")
+            raise InvalidRequest(
+                f"{path}.value: 'between' needs a list of two values [low, high] (got {value!r})"
+            )
     elif op == "in":
         if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
             raise InvalidRequest(
@@ -311,23 +418,34 @@ def coerce_value(
         hint = f" Did you mean {near[0]!r}?" if near else ""
         raise InvalidRequest(
             f"{path}.op: {op!r} does not apply to {subject} ({_kind_label(kind)}); choose one of: "
-            + ", ".join(repr(a) for a in allowed) + "." + hint
+            + ", ".join(repr(a) for a in allowed)
+            + "."
+            + hint
         )
     check_value_shape(op, value, path=path)
     if op in ("is_empty", "is_not_empty"):
         return None
     if isinstance(value, list):
-        return [_coerce_one(kind, v, path=f"{path}.value[{i}]", subject=subject, options=options)
-                for i, v in enumerate(value)]
+        return [
+            _coerce_one(kind, v, path=f"{path}.value[{i}]", subject=subject, options=options)
+            for i, v in enumerate(value)
+        ]
     return _coerce_one(kind, value, path=f"{path}.value", subject=subject, options=options)
 
 
 def _kind_label(kind: str) -> str:
     return {
-        "datetime": "a date", "date": "a date", "deal_status": "a deal status", "name": "a name",
+        "datetime": "a date",
+        "date": "a date",
+        "deal_status": "a deal status",
+        "name": "a name",
         "owner": "a user name or email",
-        "probability": "a probability", "status": "a contact status", "country": "a country code",
-        "dropdown": "a dropdown", "textarea": "text", "language": "a language",
+        "probability": "a probability",
+        "status": "a contact status",
+        "country": "a country code",
+        "dropdown": "a dropdown",
+        "textarea": "text",
+        "language": "a language",
     }.get(kind, kind)
 
 
@@ -355,13 +473,16 @@ def _coerce_one(kind: str, value: object, *, path: str, subject: str, options: l
         code = LANGUAGE_NAMES.get(str(value).strip().lower(), str(value).strip().lower().replace("_", "-"))
         if not _LANGUAGE_RE.fullmatch(code):
             raise InvalidRequest(
-                f"{path}: {value!r} is not a language; use a code like 'en', 'fr' or 'pt-br', or a name like 'French'"
+                f"{path}: {value!r} is not a language; use a code like 'en', 'fr' or 'pt-br', "
+                "or a name like 'French'"
             )
         return code
     if kind == "country":
         code = str(value).strip().upper()
         if not re.fullmatch(r"[A-Z]{2}", code):
-            raise InvalidRequest(f"{path}: {value!r} is not a country code; use two letters like 'US' or 'FR'")
+            raise InvalidRequest(
+                f"{path}: {value!r} is not a country code; use two letters like 'US' or 'FR'"
+            )
         return code
     if kind == "probability":
         return _probability(value, path=path)
@@ -411,7 +532,7 @@ def _probability(value: object, *, path: str) -> float:
 
 
 def parse_tree(data: SegmentTree | dict[str, Any]) -> SegmentTree:
-    """Validate ``data`` into a SegmentTree; problems raise InvalidRequest naming the path and what is allowed.
+    """Validate ``data`` into a SegmentTree; problems raise InvalidRequest naming the path and the choices.
 
     A bare group (a dict with "conditions" and no "root") is accepted as the root.
     """
@@ -420,7 +541,8 @@ def parse_tree(data: SegmentTree | dict[str, Any]) -> SegmentTree:
     if not isinstance(data, dict):
         raise InvalidRequest(
             f"A segment tree must be an object like {{'root': {{'match': 'all', 'conditions': [...]}}}}, "
-            f"not {type(data).__name__}.", field="tree"
+            f"not {type(data).__name__}.",
+            field="tree",
         )
     if "root" not in data and "conditions" in data:
         data = {"root": data}
@@ -430,7 +552,8 @@ def parse_tree(data: SegmentTree | dict[str, Any]) -> SegmentTree:
         messages = [m.rstrip(". ") for m in format_errors(err)[:5]]
         text = "; ".join(messages)
         raise InvalidRequest(
-            "Invalid segment: " + text + ("" if text.endswith("?") else "."), field=messages[0].split(":", 1)[0]
+            "Invalid segment: " + text + ("" if text.endswith("?") else "."),
+            field=messages[0].split(":", 1)[0],
         ) from None
 
 
@@ -485,10 +608,14 @@ def format_errors(err: ValidationError) -> list[str]:
         elif kind == "union_tag_invalid":
             near = nearest_names(str(ctx.get("tag")), NODE_TYPES, limit=1)
             hint = f" Did you mean {near[0]!r}?" if near else ""
-            line = (f"{path}.type: {ctx.get('tag')!r} is not a condition type; choose one of: "
-                    + ", ".join(repr(t) for t in NODE_TYPES) + "." + hint)
+            line = (
+                f"{path}.type: {ctx.get('tag')!r} is not a condition type; choose one of: "
+                + ", ".join(repr(t) for t in NODE_TYPES)
+                + "."
+                + hint
+            )
         elif kind == "union_tag_not_found":
-            line = (f"{path}: each condition needs a 'type', one of: " + ", ".join(repr(t) for t in NODE_TYPES))
+            line = f"{path}: each condition needs a 'type', one of: " + ", ".join(repr(t) for t in NODE_TYPES)
         elif kind == "missing":
             line = f"{path}: is required"
         elif kind == "extra_forbidden":
@@ -510,16 +637,29 @@ def format_errors(err: ValidationError) -> list[str]:
 # Plain-English descriptions
 
 _ACTION_WORDS = {
-    "open": ("opened", "has not opened"), "click": ("clicked", "has not clicked"),
-    "reply": ("replied to", "has not replied to"), "forward": ("forwarded", "has not forwarded"),
-    "share": ("shared", "has not shared"), "unsubscribe": ("unsubscribed from", "has not unsubscribed from"),
+    "open": ("opened", "has not opened"),
+    "click": ("clicked", "has not clicked"),
+    "reply": ("replied to", "has not replied to"),
+    "forward": ("forwarded", "has not forwarded"),
+    "share": ("shared", "has not shared"),
+    "unsubscribe": ("unsubscribed from", "has not unsubscribed from"),
     "bounce": ("bounced on", "has not bounced on"),
 }
 _OP_WORDS = {
-    "eq": "is", "neq": "is not", "contains": "contains", "not_contains": "does not contain",
-    "starts_with": "starts with", "ends_with": "ends with", "is_empty": "is empty",
-    "is_not_empty": "is not empty", "gt": "is greater than", "gte": "is at least", "lt": "is less than",
-    "lte": "is at most", "between": "is between", "in": "is one of",
+    "eq": "is",
+    "neq": "is not",
+    "contains": "contains",
+    "not_contains": "does not contain",
+    "starts_with": "starts with",
+    "ends_with": "ends with",
+    "is_empty": "is empty",
+    "is_not_empty": "is not empty",
+    "gt": "is greater than",
+    "gte": "is at least",
+    "lt": "is less than",
+    "lte": "is at most",
+    "between": "is between",
+    "in": "is one of",
 }
 
 
@@ -558,8 +698,11 @@ def describe_node(node: Group | Condition, *, top: bool = False) -> str:
         }[node.op]
     if isinstance(node, EngagementCondition):
         done, not_done = _ACTION_WORDS[node.action]
-        target = f"campaign {node.campaign!r}" if node.campaign is not None else (
-            f"any {node.channel} campaign" if node.channel else "any campaign")
+        target = (
+            f"campaign {node.campaign!r}"
+            if node.campaign is not None
+            else (f"any {node.channel} campaign" if node.channel else "any campaign")
+        )
         text = f"{done if node.op == 'has' else not_done} {target}"
         if node.url:
             text += f" (link {node.url!r})"
@@ -572,7 +715,8 @@ def describe_node(node: Group | Condition, *, top: bool = False) -> str:
     if isinstance(node, PageVisitCondition):
         verb = "visited" if node.op == "has" else "has not visited"
         return f"{verb} {node.url!r}{_times(node.min_count)}" + (
-            f" {describe_period(node.period)}" if node.period else "")
+            f" {describe_period(node.period)}" if node.period else ""
+        )
     if isinstance(node, PurchaseCondition):
         text = "purchased" if node.op == "has" else "has not purchased"
         if node.product:
@@ -595,7 +739,8 @@ def describe_node(node: Group | Condition, *, top: bool = False) -> str:
         return f"score {node.score!r} {_OP_WORDS[node.op]} {node.value}"
     if isinstance(node, DealCondition):
         return f"has a deal whose {node.field.replace('_', ' ')} {_OP_WORDS[node.op]}" + _value_text(
-            node.op, node.value)
+            node.op, node.value
+        )
     raise AssertionError(f"unknown node {node!r}")
 
 

@@ -100,8 +100,9 @@ def test_typed_periods() -> None:
     assert resolve_period(LastDays(last_days=90), now=NOW) == (utc(2026, 3, 17, 12), NOW)
     assert resolve_period(LastSpan(last="3 months"), now=NOW) == (utc(2026, 3, 15, 12), NOW)
     assert resolve_period(LastSpan(last="1 year"), now=NOW) == (utc(2025, 6, 15, 12), NOW)
-    assert resolve_period(DateRange(start=date(2026, 5, 1), end=date(2026, 5, 31)), now=NOW, tz="Europe/Paris") == (
-        utc(2026, 4, 30, 22), utc(2026, 5, 31, 22))
+    assert resolve_period(
+        DateRange(start=date(2026, 5, 1), end=date(2026, 5, 31)), now=NOW, tz="Europe/Paris"
+    ) == (utc(2026, 4, 30, 22), utc(2026, 5, 31, 22))
     assert resolve_period(Since(since=date(2026, 3, 3)), now=NOW) == (utc(2026, 3, 3), NOW)
     assert resolve_period(PeriodWords(words="last month"), now=NOW) == (utc(2026, 5, 1), utc(2026, 6, 1))
     assert resolve_period("last month", now=NOW) == (utc(2026, 5, 1), utc(2026, 6, 1))
@@ -137,7 +138,8 @@ def test_descriptions() -> None:
     assert describe_period(LastDays(last_days=1)) == "in the last day"
     assert describe_period(LastSpan(last="3 months")) == "in the last 3 months"
     assert describe_period(DateRange(start=date(2026, 5, 1), end=date(2026, 5, 31))) == (
-        "between 2026-05-01 and 2026-05-31")
+        "between 2026-05-01 and 2026-05-31"
+    )
     assert describe_period(DateRange(start=date(2026, 5, 1), end=date(2026, 5, 1))) == "on 2026-05-01"
     assert describe_period(Since(since=date(2026, 3, 3))) == "since 2026-03-03"
     assert describe_period("last 90 days") == "in the last 90 days"

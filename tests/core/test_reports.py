@@ -31,9 +31,16 @@ class Fixture:
     b_campaign: int
 
 
-def _campaign(s: Session, account: int, name: str, sent: datetime | None, channel: Channel = Channel.EMAIL) -> int:
-    row = Campaign(account_id=account, name=name, channel=channel, sent_at=sent,
-                   status=CampaignStatus.SENT if sent else CampaignStatus.DRAFT)
+def _campaign(
+    s: Session, account: int, name: str, sent: datetime | None, channel: Channel = Channel.EMAIL
+) -> int:
+    row = Campaign(
+        account_id=account,
+        name=name,
+        channel=channel,
+        sent_at=sent,
+        status=CampaignStatus.SENT if sent else CampaignStatus.DRAFT,
+    )
     s.add(row)
     s.flush()
     return row.id
@@ -58,20 +65,39 @@ def build(s: Session) -> Fixture:
     sms = _campaign(s, a.id, "SMS Flash", datetime(2026, 6, 10, 9, tzinfo=UTC), Channel.SMS)
     _campaign(s, a.id, "Draft", None)
     b_campaign = _campaign(s, b.id, "B June", datetime(2026, 6, 6, tzinfo=UTC))
-    s.add_all([
-        CampaignLink(account_id=a.id, campaign_id=may, url=A_URL),
-        CampaignLink(account_id=a.id, campaign_id=may, url=TRAP, is_honeypot=True),
-    ])
+    s.add_all(
+        [
+            CampaignLink(account_id=a.id, campaign_id=may, url=A_URL),
+            CampaignLink(account_id=a.id, campaign_id=may, url=TRAP, is_honeypot=True),
+        ]
+    )
 
-    def send(campaign: int, contact: int, status: SendStatus = SendStatus.DELIVERED, account: int = a.id) -> None:
+    def send(
+        campaign: int, contact: int, status: SendStatus = SendStatus.DELIVERED, account: int = a.id
+    ) -> None:
         s.add(CampaignSend(account_id=account, campaign_id=campaign, contact_id=contact, status=status))
 
-    def ev(campaign: int, contact: int, kind: EventType, url: str | None = None, account: int = a.id,
-           **flags: Any) -> None:
-        s.add(EngagementEvent(account_id=account, campaign_id=campaign, contact_id=contact, type=kind, url=url,
-                              occurred_at=datetime(2026, 5, 11, tzinfo=UTC), **flags))
+    def ev(
+        campaign: int,
+        contact: int,
+        kind: EventType,
+        url: str | None = None,
+        account: int = a.id,
+        **flags: Any,
+    ) -> None:
+        s.add(
+            EngagementEvent(
+                account_id=account,
+                campaign_id=campaign,
+                contact_id=contact,
+                type=kind,
+                url=url,
+                occurred_at=datetime(2026, 5, 11, tzinfo=UTC),
+                **flags,
+            )
+        )
 
-    # May: 10 rows -> 9 sends (one skipped), bounces = c7 (bounced send) + c6 (late bounce event) -> 7 delivered.
+    # May: 10 rows, 9 sends (one skipped); bounces: c7 (bounced send), c6 (late bounce event); 7 delivered.
     for i in (1, 2, 3, 4, 5, 6, 8, 9):
         send(may, c[i])
     send(may, c[7], SendStatus.BOUNCED)
@@ -79,13 +105,26 @@ def build(s: Session) -> Fixture:
     ev(may, c[6], EventType.BOUNCE)
     ev(may, c[7], EventType.BOUNCE)  # already a bounced send: not counted twice
     # Opens: c1 x2, c2, c3 (MPP), c4 (bot), c5 (MPP) + c5 (human).
-    for contact, flags in ((1, {}), (1, {}), (2, {}), (3, {"is_mpp": True}), (4, {"is_bot": True}),
-                           (5, {"is_mpp": True}), (5, {})):
+    for contact, flags in (
+        (1, {}),
+        (1, {}),
+        (2, {}),
+        (3, {"is_mpp": True}),
+        (4, {"is_bot": True}),
+        (5, {"is_mpp": True}),
+        (5, {}),
+    ):
         ev(may, c[contact], OPEN, **flags)
     # Clicks: c1 A, A, B; c2 A; c4 (a scanner) A, B and the honeypot.
-    for contact, url, flags in ((1, A_URL, {}), (1, A_URL, {}), (1, B_URL, {}), (2, A_URL, {}),
-                                (4, A_URL, {"is_bot": True}), (4, B_URL, {"is_bot": True}),
-                                (4, TRAP, {"is_bot": True})):
+    for contact, url, flags in (
+        (1, A_URL, {}),
+        (1, A_URL, {}),
+        (1, B_URL, {}),
+        (2, A_URL, {}),
+        (4, A_URL, {"is_bot": True}),
+        (4, B_URL, {"is_bot": True}),
+        (4, TRAP, {"is_bot": True}),
+    ):
         ev(may, c[contact], CLICK, url, **flags)
     ev(may, c[2], EventType.UNSUBSCRIBE)
     ev(may, c[2], EventType.UNSUBSCRIBE)  # a second click on the link is still one unsubscribe
@@ -122,16 +161,38 @@ def numbers(report: Metrics) -> dict[str, Any]:
 def test_campaign_performance_without_filters(session: Session, f: Fixture) -> None:
     r = campaign_performance(session, account_id=f.a, campaign="may newsletter")
     assert (r.campaign_id, r.campaign_name, r.channel, r.sent_at) == (
-        f.may, "May Newsletter", Channel.EMAIL, datetime(2026, 5, 10, 14, tzinfo=UTC))
+        f.may,
+        "May Newsletter",
+        Channel.EMAIL,
+        datetime(2026, 5, 10, 14, tzinfo=UTC),
+    )
     assert numbers(r) == {
-        "sends": 9, "delivered": 7, "bounces": 2, "bounce_rate": round(2 / 9, 6),
-        "opens": 7, "unique_opens": 5, "clicks": 7, "unique_clicks": 3,
-        "open_rate": round(5 / 7, 6), "click_rate": round(3 / 7, 6), "click_to_open_rate": round(3 / 5, 6),
-        "unsubscribes": 1, "unsubscribe_rate": round(1 / 7, 6), "replies": 1, "forwards": 2, "shares": 0,
-        "bot_opens_excluded": 0, "bot_clicks_excluded": 0, "mpp_opens_excluded": 0,
+        "sends": 9,
+        "delivered": 7,
+        "bounces": 2,
+        "bounce_rate": round(2 / 9, 6),
+        "opens": 7,
+        "unique_opens": 5,
+        "clicks": 7,
+        "unique_clicks": 3,
+        "open_rate": round(5 / 7, 6),
+        "click_rate": round(3 / 7, 6),
+        "click_to_open_rate": round(3 / 5, 6),
+        "unsubscribes": 1,
+        "unsubscribe_rate": round(1 / 7, 6),
+        "replies": 1,
+        "forwards": 2,
+        "shares": 0,
+        "bot_opens_excluded": 0,
+        "bot_clicks_excluded": 0,
+        "mpp_opens_excluded": 0,
     }
     assert (r.filters.exclude_bots, r.filters.exclude_mpp, r.filters.bots_rule, r.filters.applied) == (
-        False, False, "botsense", [])
+        False,
+        False,
+        "botsense",
+        [],
+    )
 
 
 def test_bot_filter_follows_botsense_unless_overridden(session: Session, f: Fixture) -> None:
@@ -143,7 +204,12 @@ def test_bot_filter_follows_botsense_unless_overridden(session: Session, f: Fixt
     assert r.click_to_open_rate == round(2 / 4, 6)
     assert r.filters.bots_rule == "botsense" and "BotSense" in r.filters.applied[0]
     raw = campaign_performance(session, account_id=f.a, campaign=f.may, exclude_bots=False)
-    assert (raw.opens, raw.unique_clicks, raw.filters.bots_rule, raw.bot_clicks_excluded) == (7, 3, "request", 0)
+    assert (raw.opens, raw.unique_clicks, raw.filters.bots_rule, raw.bot_clicks_excluded) == (
+        7,
+        3,
+        "request",
+        0,
+    )
 
 
 def test_mpp_switch(session: Session, f: Fixture) -> None:
@@ -160,7 +226,12 @@ def test_zero_denominators_give_zero_rates(session: Session, f: Fixture) -> None
     draft = campaign_performance(session, account_id=f.a, campaign="Draft")
     assert draft.sent_at is None
     assert (draft.sends, draft.delivered, draft.open_rate, draft.click_to_open_rate, draft.bounce_rate) == (
-        0, 0, 0.0, 0.0, 0.0)
+        0,
+        0,
+        0.0,
+        0.0,
+        0.0,
+    )
 
 
 def test_period_totals_are_sums_of_rows(session: Session, f: Fixture) -> None:
@@ -185,22 +256,42 @@ def test_period_totals_are_sums_of_rows(session: Session, f: Fixture) -> None:
 
 
 def test_period_bounds_channel_and_filters(session: Session, f: Fixture) -> None:
-    june = period_performance(session, account_id=f.a, start=datetime(2026, 6, 1, tzinfo=UTC),
-                              end=datetime(2026, 6, 10, 9, tzinfo=UTC))
+    june = period_performance(
+        session,
+        account_id=f.a,
+        start=datetime(2026, 6, 1, tzinfo=UTC),
+        end=datetime(2026, 6, 10, 9, tzinfo=UTC),
+    )
     assert [r.campaign_name for r in june.rows] == ["June Promo"]  # end is exclusive
-    sms = period_performance(session, account_id=f.a, start=datetime(2026, 1, 1, tzinfo=UTC),
-                             end=datetime(2027, 1, 1, tzinfo=UTC), channel="SMS", exclude_bots=True)
+    sms = period_performance(
+        session,
+        account_id=f.a,
+        start=datetime(2026, 1, 1, tzinfo=UTC),
+        end=datetime(2027, 1, 1, tzinfo=UTC),
+        channel="SMS",
+        exclude_bots=True,
+    )
     assert [r.campaign_name for r in sms.rows] == ["SMS Flash"]
     assert (sms.totals.clicks, sms.totals.bot_clicks_excluded, sms.channel) == (1, 1, Channel.SMS)
-    empty = period_performance(session, account_id=f.a, start=datetime(2020, 1, 1, tzinfo=UTC),
-                               end=datetime(2020, 2, 1, tzinfo=UTC))
+    empty = period_performance(
+        session, account_id=f.a, start=datetime(2020, 1, 1, tzinfo=UTC), end=datetime(2020, 2, 1, tzinfo=UTC)
+    )
     assert (empty.rows, empty.totals.campaigns, empty.totals.open_rate) == ([], 0, 0.0)
     with pytest.raises(InvalidRequest, match="channel 'fax' is not allowed"):
-        period_performance(session, account_id=f.a, start=datetime(2026, 1, 1, tzinfo=UTC),
-                           end=datetime(2027, 1, 1, tzinfo=UTC), channel="fax")
+        period_performance(
+            session,
+            account_id=f.a,
+            start=datetime(2026, 1, 1, tzinfo=UTC),
+            end=datetime(2027, 1, 1, tzinfo=UTC),
+            channel="fax",
+        )
     with pytest.raises(InvalidRequest, match="swap start and end"):
-        period_performance(session, account_id=f.a, start=datetime(2026, 2, 1, tzinfo=UTC),
-                           end=datetime(2026, 1, 1, tzinfo=UTC))
+        period_performance(
+            session,
+            account_id=f.a,
+            start=datetime(2026, 2, 1, tzinfo=UTC),
+            end=datetime(2026, 1, 1, tzinfo=UTC),
+        )
 
 
 def test_clicks_report(session: Session, f: Fixture) -> None:
@@ -212,7 +303,11 @@ def test_clicks_report(session: Session, f: Fixture) -> None:
     human = clicks_report(session, account_id=f.a, campaign=f.may, exclude_bots=True)
     assert [(x.url, x.clicks, x.unique_clicks) for x in human.links] == [(A_URL, 3, 2), (B_URL, 1, 1)]
     assert (human.unique_clickers, human.total_clicks, human.did_not_click, human.bot_clicks_excluded) == (
-        2, 4, 5, 3)
+        2,
+        4,
+        5,
+        3,
+    )
 
 
 def test_unknown_campaign_suggests_names(session: Session, f: Fixture) -> None:
@@ -229,10 +324,12 @@ def test_tenant_isolation(session: Session, f: Fixture) -> None:
     ):
         with pytest.raises(NotFound):
             call()
-    p = period_performance(session, account_id=f.b, start=datetime(2026, 1, 1, tzinfo=UTC),
-                           end=datetime(2027, 1, 1, tzinfo=UTC))
+    p = period_performance(
+        session, account_id=f.b, start=datetime(2026, 1, 1, tzinfo=UTC), end=datetime(2027, 1, 1, tzinfo=UTC)
+    )
     assert [r.campaign_name for r in p.rows] == ["B June"]
     assert (p.totals.delivered, p.totals.unique_opens) == (1, 1)
-    a = period_performance(session, account_id=f.a, start=datetime(2026, 6, 6, tzinfo=UTC),
-                           end=datetime(2026, 6, 7, tzinfo=UTC))
+    a = period_performance(
+        session, account_id=f.a, start=datetime(2026, 6, 6, tzinfo=UTC), end=datetime(2026, 6, 7, tzinfo=UTC)
+    )
     assert a.rows == []
