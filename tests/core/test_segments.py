@@ -1097,3 +1097,39 @@ def test_sql_shapes_per_backend(session: Session, w: World) -> None:
     else:
         assert "CONTACTS.ID IN (" not in sql
         assert sql.count("EXISTS") == 3
+
+
+@pytest.mark.parametrize("cap", [1, 10_000_000], ids=["lists", "probes"])
+def test_every_plan_gives_the_same_answers(
+    session: Session, w: World, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite switches between probes and lists by the driver's size; both must agree with each other."""
+    monkeypatch.setattr(compiler, "DRIVER_PROBE_CAP", cap)
+    opened = {"action": "open", "period": {"last_days": 90}}
+    assert match(
+        session, w, opened, {"tag": "VIP"}, {"type": "purchase", "op": "has_not", "period": "last 90 days"}
+    ) == {"bob"}
+    assert match(
+        session,
+        w,
+        {"tag": "VIP", "op": "has_not"},
+        {"type": "page_visit", "url": "*", "op": "has_not"},
+        {"list": "Newsletter", "op": "subscribed"},
+    ) == {"carol"}
+    assert (
+        match(
+            session,
+            w,
+            {"list": "Newsletter", "op": "not_subscribed"},
+            {"action": "open", "min_count": 2},
+            {"type": "event", "name": "webinar_attended"},
+        )
+        == set()
+    )
+    assert match(
+        session,
+        w,
+        {"tag": "VIP"},
+        {"action": "open", "min_count": 2},
+        {"type": "deal", "field": "status", "op": "eq", "value": "open"},
+    ) == {"alice"}
