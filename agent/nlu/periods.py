@@ -37,7 +37,7 @@ _PERIOD_PATTERNS = [
     rf"since (?:the (?:start|beginning) of (?:the )?(?:year|month|quarter|week)|{DATE}|{MONTH}(?: \d{{4}})?|"
     rf"last (?:week|month|quarter|year)|{WEEKDAY}|(?:19|20)\d{{2}})",
     rf"{_PERIOD_PREFIX}(?:last|past|previous|prior|recent) {NUM_WORD} {UNIT}",
-    rf"{_PERIOD_PREFIX}(?:last|past|previous|prior|this|current) (?:week|month|quarter|year)",
+    rf"{_PERIOD_PREFIX}(?:last|past|previous|prior|this|current|next|coming) (?:week|month|quarter|year)",
     r"(?:year|month|quarter|week) to date|\bytd\b|\bmtd\b|\bqtd\b",
     r"today|yesterday|this morning|this afternoon|this evening",
     rf"(?:in |during |for )?q[1-4](?:,? \d{{4}})?",

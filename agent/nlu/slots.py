@@ -40,6 +40,7 @@ KIND_WORDS: dict[str, tuple[str, ...]] = {
     "user": ("owner", "user", "rep"),
 }
 FUZZY_CUTOFF = 88.0
+SHORT_NAME_CUTOFF = 92.0
 
 TONES: dict[str, tuple[str, ...]] = {
     "friendly": ("friendly", "friendlier", "warm", "warmer", "casual", "relaxed", "laid back", "laid-back",
@@ -236,7 +237,7 @@ def match_catalog(text: str, catalog: Catalog, kinds: Sequence[str] | None = Non
         lowered = {n.lower(): n for n in names}
         # Exact, case-insensitive, on word boundaries.
         for lname, name in lowered.items():
-            for m in re.finditer(r"(?<![\w])" + re.escape(lname) + r"(?![\w])", low):
+            for m in re.finditer(r"(?<![\w-])" + re.escape(lname) + r"(?![\w-])", low):
                 found.append(_name_slot(kind, name, text, low, m.start(), m.end(), 100.0))
         # Fuzzy: windows of one to four tokens against names at least five characters long.
         long_names = [n for n in lowered if len(n) >= 5]
@@ -249,9 +250,14 @@ def match_catalog(text: str, catalog: Catalog, kinds: Sequence[str] | None = Non
                 window = low[start:end]
                 if len(window) < 4:
                     continue
+                if len(window) < 5:
+                    continue
                 hit = process.extractOne(window, long_names, scorer=fuzz.ratio, processor=utils.default_process,
                                          score_cutoff=FUZZY_CUTOFF)
                 if hit is None or hit[1] >= 100:
+                    continue
+                # One typo in a short name is a large share of it: "lead" is not the list "Leads".
+                if len(hit[0]) < 8 and hit[1] < SHORT_NAME_CUTOFF:
                     continue
                 found.append(_name_slot(kind, lowered[hit[0]], text, low, start, end, float(hit[1])))
     return _best_per_span(found)
@@ -299,7 +305,8 @@ MONEY_RE = re.compile(
 )
 PERCENT_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)")
 DURATION_RE = re.compile(
-    rf"(?:(?P<pre>wait(?:s|ing)?(?: of| for)?|delay(?: of)?|gap of|every|after|expire[sd]? after|spaced)\s+)?"
+    rf"(?:(?P<pre>(?:wait(?:s|ing)?|delay|gap|pause)(?: time)?(?: of| for| to| is| be| should be)?|every|after|"
+    rf"expire[sd]? after|spaced|decay after)\s+)?"
     rf"(?P<n>{NUM}|a|an|one)[\s-](?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
     rf"(?:\s+(?P<post>between|apart|later|gap|delay|wait|after|in between|in-between|spacing))?",
 )
@@ -322,7 +329,8 @@ NAMED_RE = re.compile(
 )
 SET_TO_RE = re.compile(
     r"\b(?P<what>subject(?: line)?|preheader|pre-header|headline|title|call to action|cta|button(?: text)?|"
-    r"from name|sender name)\s*(?:to|:|=|to say|to read|should (?:be|say|read))\s*['\"]?(?P<value>[^\"]+?)['\"]?\s*$",
+    r"from name|sender name)(?: of (?:the |my |our )?[\w' ]{1,40}?)?\s*(?:to|:|=|to say|to read|should (?:be|say|read))"
+    r"\s*['\"]?(?P<value>[^\"]+?)['\"]?\s*$",
     re.IGNORECASE,
 )
 SET_TO_SLOT = {"subject": "subject", "subject line": "subject", "preheader": "preheader", "pre-header": "preheader",
@@ -374,13 +382,14 @@ def _ordinals(low: str) -> list[Slot]:
         word = m.group("ord")
         noun = m.group("noun")
         lead = m.group(0)[: m.start("ord") - m.start()].strip()
-        if word in ("top", "bottom", "middle", "latter", "former", "last") and not (noun or short):
+        if word in ("top", "bottom", "middle", "latter", "former", "last") and not (noun or len(low.split()) <= 3):
             continue
         if not (noun or short or lead in ("pick", "choose", "take", "use", "select", "go with", "number", "option")):
             continue
         # "last week", "first name", "top links" are not picks.
         tail = low[m.end():m.end() + 12]
-        if not noun and re.match(r"\s+(?:week|month|year|quarter|name|time|day|email|campaign|link|\d)", tail):
+        if not noun and re.match(r"\s+(?:week|month|year|quarter|name|time|day|email|campaign|link|\d|two|three|four|"
+                                 r"five|six|seven|eight|nine|ten|few|couple)", tail):
             continue
         if word in ORDINALS:
             value: int | str = ORDINALS[word]
@@ -471,19 +480,23 @@ def _times(text: str, taken: list[Slot]) -> list[Slot]:
 # --------------------------------------------------------------------------------------------------------------
 # Free-text slots used by drafting and CRM intents
 
-_TOPIC_RES = [
-    re.compile(r"\b(?:about|on the topic of|regarding|announcing|promoting|to announce|to promote|showcasing|"
-               r"explaining|inviting (?:\w+ )*?to|reminding (?:\w+ )*?(?:about|of|that)|for)\s+(?P<t>.+)"),
-    re.compile(r"\b(?:a|an)\s+(?P<t>[\w -]{3,40}?)\s+(?:email|newsletter|campaign|sms|text|message|announcement|"
-               r"reminder|series|note)\b"),
-]
+_TOPIC_TRIGGER = re.compile(
+    r"\b(?:about|on the topic of|regarding|announcing|promoting|to announce|to promote|showcasing|explaining|"
+    r"covered|covering|mentioning|to mention|mention|talked about|inviting (?:\w+ )*?to|reminding (?:\w+ )*?(?:about|of|that)|"
+    r"(?:announcement|invitation|reminder|note|update) (?:of|about|that|for)|email:|newsletter:|campaign:|"
+    r"(?:with|including|featuring) (?=(?:a |an )?[\w%$ -]{2,30} (?:coupon|discount|offer|code|deal)\b)|to say|for)\s+"
+)
+_TOPIC_NOUN_RE = re.compile(
+    r"\b(?:a|an|previous|past|old|older|earlier|other|any|our)\s+(?P<t>[\w -]{3,40}?)\s+(?:emails?|newsletters?|"
+    r"campaigns?|sms|texts?|messages?|announcements?|reminders?|series|notes?|blasts?)\b"
+)
 _TOPIC_STOP = re.compile(
     r"\s*(?:,|;|\bwith\b|\bin an?\b|\bin a\b|\busing\b|\bfor (?:the|our|my|all)?\s*(?:\w+ )?(?:customers|subscribers|"
     r"segment|list|leads|contacts|people|users|vips?)\b|\bto (?:the|my|our|all)\b|\btone\b|\blayout\b|"
     r"\bplease\b|\bthen\b|\band then\b|\bsend\b).*$"
 )
 _AUDIENCE_RE = re.compile(
-    r"\b(?:for|to|targeting|aimed at|at)\s+(?P<a>(?:(?:the|my|our|all|all of my|all our|every|new|existing|"
+    r"\b(?:for|to|targeting|aimed at|at|inviting|thanking|reminding|asking|telling|invite|thank|remind|informing)\s+(?P<a>(?:(?:the|my|our|all|all of my|all our|every|new|existing|"
     r"current|recent|inactive|lapsed|loyal|vip|engaged|unengaged|potential|past|former|gold|premium|"
     r"first-time|repeat|trial|\w+ing)\s+)*(?:\w+\s+)?(?:customers|subscribers|members|leads|contacts|people|"
     r"users|buyers|shoppers|clients|partners|vips|fans|attendees|signups|prospects|readers|list|segment|"
@@ -495,30 +508,39 @@ _GENERIC_TOPIC = {"email", "newsletter", "campaign", "sms", "text", "message", "
 
 def _topic(text: str, taken: list[Slot]) -> list[Slot]:
     low = text.lower()
-    for rx in _TOPIC_RES:
-        for m in rx.finditer(low):
-            start, raw = m.start("t"), m.group("t")
-            cut = _TOPIC_STOP.search(raw)
-            if cut:
-                raw = raw[: cut.start()]
-            raw = raw.strip(" .!?")
-            if rx is _TOPIC_RES[0] and re.match(r"(?:the |my |our |all |every )?(?:\w+ )?(?:customers|subscribers|"
-                                                r"segment|list|leads|contacts|people|users|vips?)\b", raw):
-                continue
-            words = raw.split()
-            if not raw or raw in _GENERIC_TOPIC or len(words) > 12:
-                continue
-            if any(_overlaps((start, start + len(raw)), t) for t in taken if t.name in ("when", "period")):
-                continue
-            if rx is _TOPIC_RES[1]:
-                raw = re.sub(r"^\d+[\s-]?(?:email|step|part|message)s?\s*", "", raw)
-                start = m.end("t") - len(m.group("t").strip(" .!?")) + (len(m.group("t").strip(" .!?")) - len(raw))
-                if not raw:
-                    continue
-            if all(w in TONE_WORDS or w in LENGTH_WORDS or w in ("a", "an", "the") for w in words):
-                continue
-            end = start + len(raw)
-            return [Slot("topic", text[start:end], text[start:end], start, end)]
+    candidates: list[tuple[int, str, bool]] = []
+    for m in _TOPIC_TRIGGER.finditer(low):
+        candidates.append((m.end(), low[m.end():], True))
+    for m in _TOPIC_NOUN_RE.finditer(low):
+        candidates.append((m.start("t"), m.group("t"), False))
+    for start, raw, after_trigger in candidates:
+        cut = _TOPIC_STOP.search(raw)
+        if cut:
+            raw = raw[: cut.start()]
+        raw = raw.strip(" .!?")
+        stripped = re.sub(r"^(?:ones|emails|campaigns|something) (?:about|on) ", "", raw)
+        if after_trigger:
+            start += len(raw) - len(stripped)
+        raw = stripped
+        if after_trigger and re.match(r"(?:the |my |our |all |every |new )?(?:\w+ )?(?:customers|subscribers|segment|"
+                                      r"list|leads|contacts|people|users|vips?|attendees|partners|members)\b", raw):
+            continue
+        if not after_trigger:
+            raw = re.sub(r"^\d+[\s-]?(?:email|step|part|message)s?\s*", "", raw)
+            start = start + len(low[start:]) - len(low[start:].lstrip()) if raw else start
+            idx = low.find(raw, start)
+            start = idx if idx >= 0 else start
+        words = raw.split()
+        if not raw or raw in _GENERIC_TOPIC or len(words) > 12:
+            continue
+        if raw in ("them", "it", "him", "her", "those", "these", "this", "that", "us", "me", "everyone"):
+            continue
+        if all(w in TONE_WORDS or w in LENGTH_WORDS or w in ("a", "an", "the", "new", "quick") for w in words):
+            continue
+        end = start + len(raw)
+        if any(t.start <= start and end <= t.end for t in taken if t.name == "when"):
+            continue
+        return [Slot("topic", text[start:end], text[start:end], start, end)]
     return []
 
 
@@ -537,11 +559,14 @@ def _audience(text: str) -> list[Slot]:
 
 
 _TAG_FREE_RES = [
-    re.compile(r"\btag(?:ged)?\s+(?:(?:him|her|them|it|this contact|these contacts|everyone|all)\s+)?(?:as\s+(?:an?\s+)?)?"
+    re.compile(r"\btag(?:s|ged)?\s+(?:(?:him|her|them|it|this contact|these contacts|everyone|all|people|contacts|"
+               r"submitters|subscribers)\s+)?(?:as\s+(?:an?\s+)?)?"
                r"['\"]?(?P<t>[\w][\w&.-]*)['\"]?(?=\s*$|[\s,.;!?])"),
     re.compile(r"\b(?:the|a|an)\s+['\"]?(?P<t>[\w][\w&.-]*)['\"]?\s+(?:tag|label)\b"),
     re.compile(r"\b(?:tag|label)s?\s+(?:called\s+|named\s+)?['\"]?(?P<t>[\w][\w&.-]*)['\"]?"),
     re.compile(r"\b(?:label(?:led)?|mark(?:ed)?)\s+(?:\w+\s+){0,3}?as\s+(?:an?\s+)?['\"]?(?P<t>[\w][\w&.-]*)"),
+    re.compile(r"\b(?:add|create|make|use)\s+['\"]?(?P<t>[\w][\w&.-]*)['\"]?\s+as\s+a\s+(?:new\s+)?tag\b"),
+    re.compile(r"\btags?\s+(?:for|called|named)\s+['\"]?(?P<t>[\w][\w&. -]*?)['\"]?\s*$"),
 ]
 _NOT_A_TAG = {"him", "her", "them", "it", "this", "that", "these", "those", "to", "from", "on", "off", "the", "a",
               "an", "as", "with", "everyone", "all", "contact", "contacts", "people", "tag", "tags", "list", "for",
@@ -554,6 +579,10 @@ def _free_tags(text: str, taken: list[Slot]) -> list[Slot]:
     for rx in _TAG_FREE_RES:
         for m in rx.finditer(low):
             t = m.group("t")
+            written = text[m.start("t"):]
+            # "tag Maria Garcia customer", "label Sarah Lee as VIP": a capitalised pair is the person, not the tag.
+            if re.match(r"[A-Z][a-z]+\s+[A-Z][a-z]+", written) or re.match(r"\S+\s+as\b(?!\s+an?\s+(?:new\s+)?tag)", low[m.start("t"):]):
+                continue
             if t in _NOT_A_TAG or EMAIL_RE.fullmatch(t) or any(_overlaps((m.start("t"), m.end("t")), s) for s in taken):
                 continue
             if any(_overlaps(o, (m.start("t"), m.end("t"))) for o in out):
@@ -583,6 +612,8 @@ def _people(text: str, taken: list[Slot]) -> list[Slot]:
         words = name.split()
         while words and words[0] in _NOT_NAMES:
             words.pop(0)
+        while words and words[-1] in _NOT_NAMES:
+            words.pop()
         if not words:
             continue
         name = re.sub(r"'s?$", "", " ".join(words))
