@@ -6,3 +6,6 @@ from tools import deals  # noqa: F401
 from tools import knowledge  # noqa: F401
 from tools import billing  # noqa: F401
 from tools import content  # noqa: F401
+from tools import segments  # noqa: F401
+from tools import campaigns  # noqa: F401
+from tools import reports  # noqa: F401
