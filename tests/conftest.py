@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -108,3 +110,66 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@dataclass
+class DemoWorld:
+    """A small demo account (plus an empty second tenant) in its own database, shared by a test session."""
+
+    backend: str
+    engine: Engine
+    factory: Any
+    data_dir: Path
+    account_id: int
+    admin_user_id: int
+    other_account_id: int
+    other_user_id: int
+
+
+def _fresh_database(backend: str, tmp: Path, cleanup: list[Any]) -> str:
+    if backend == "sqlite":
+        return _sqlite_url(tmp)
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"activeintel_world_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    cleanup.append(drop)
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
+    """The demo generator's account at 300 contacts (seed 7, fixed clock) and a second, empty account."""
+    from sqlalchemy import select
+
+    from core.accounts import service as accounts
+    from core.accounts.models import User
+    from core.db import make_session_factory
+    from core.demo.generator import build_demo_account
+    from core.enums import UserRole
+
+    cleanup: list[Any] = []
+    tmp = tmp_path_factory.mktemp(f"world_{request.param}")
+    eng = make_engine(_fresh_database(request.param, tmp, cleanup))
+    summary = build_demo_account(eng, contacts=300, seed=7, now=NOW, data_dir=tmp / "data")
+    factory = make_session_factory(eng)
+    with factory.begin() as s:
+        admin = s.scalars(
+            select(User.id).where(User.account_id == summary.account_id, User.role == UserRole.ADMIN).order_by(User.id)
+        ).first()
+        other = accounts.create_account(s, name="Other Tenant", plan="pro", addons=["sms", "pipelines"])
+        other_user = accounts.create_user(s, account_id=other.id, email="owner@other.io", name="Olga", role="admin")
+    try:
+        yield DemoWorld(
+            request.param, eng, factory, tmp / "data", summary.account_id, admin, other.id, other_user.id
+        )
+    finally:
+        eng.dispose()
+        for fn in cleanup:
+            fn()
