@@ -38,12 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     dataset = load_dataset(path)
     report = evaluate(model, dataset)
 
-    print(f"training data v{model.data_version} ({model.data_sha256[:12]}), {len(model.classes)} intents, "
-          f"trained/loaded in {trained:.1f}s")
+    print(
+        f"training data v{model.data_version} ({model.data_sha256[:12]}), {len(model.classes)} intents, "
+        f"trained/loaded in {trained:.1f}s"
+    )
     v = model.validation
-    print(f"thresholds (chosen on grouped cross-validation of the training file): tau={model.tau:.2f} "
-          f"delta={model.delta:.2f}; validation accuracy {v['accuracy']:.3f}, macro-F1 {v['macro_f1']:.3f}, "
-          f"OOS recall {v['oos_recall']:.3f}")
+    print(
+        f"thresholds (chosen on grouped cross-validation of the training file): tau={model.tau:.2f} "
+        f"delta={model.delta:.2f}; validation accuracy {v['accuracy']:.3f}, macro-F1 {v['macro_f1']:.3f}, "
+        f"OOS recall {v['oos_recall']:.3f}"
+    )
     print(f"\nevaluated on {path.name}: {report.n} utterances")
     print(f"  intent accuracy       {report.accuracy:.3f}")
     print(f"  macro-F1              {report.macro_f1:.3f}")
@@ -51,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  in-scope reject rate  {report.in_scope_reject_rate:.3f}")
     print(f"  OOS recall            {report.oos_recall:.3f}")
     print(f"  OOS precision         {report.oos_precision:.3f}")
-    print(f"  slot accuracy         {report.slot_accuracy_gold_intent:.3f} (given the right intent), "
-          f"{report.slot_accuracy_end_to_end:.3f} (end to end)")
+    print(
+        f"  slot accuracy         {report.slot_accuracy_gold_intent:.3f} (given the right intent), "
+        f"{report.slot_accuracy_end_to_end:.3f} (end to end)"
+    )
 
     print("\nper-intent errors (wrong/total), worst first:")
     worst = sorted(report.per_intent_errors.items(), key=lambda kv: (-kv[1][0] / kv[1][1], kv[0]))

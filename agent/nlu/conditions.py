@@ -20,8 +20,10 @@ from typing import Any
 from agent.nlu.periods import find_periods, period_object
 from agent.nlu.slots import Catalog, match_catalog, to_int
 
-NEG = r"(?:never|not|no longer|did not|didn't|didnt|does not|doesn't|do not|don't|has not|hasn't|have not|" \
-      r"haven't|havent|hasnt|had not|without|no|non|zero|nothing)"
+NEG = (
+    r"(?:never|not|no longer|did not|didn't|didnt|does not|doesn't|do not|don't|has not|hasn't|have not|"
+    r"haven't|havent|hasnt|had not|without|no|non|zero|nothing)"
+)
 _NEG_RE = re.compile(r"(?<![\w])" + NEG + r"(?![\w])|\bnon-|\bun(?=opened|clicked)")
 ACTIONS: list[tuple[str, str]] = [
     ("open", r"open(?:ed|s|ing|ers?)?|read|viewed (?:an |any |my |the )?emails?"),
@@ -37,58 +39,141 @@ _PURCHASE = re.compile(
     r"buyers?|customers? who (?:buy|bought)|made (?:a |any )?purchases?|placed (?:an |any )?orders?|"
     r"shopped|converted)\b"
 )
-_VISIT = re.compile(r"\b(?:visited|visit|visits|viewed|view|browsed|went to|been to|landed on|looked at|hit)\b")
+_VISIT = re.compile(
+    r"\b(?:visited|visit|visits|viewed|view|browsed|went to|been to|landed on|looked at|hit)\b"
+)
 _TAG = re.compile(
-    r"\b(?:tagged|has (?:the )?tag|have (?:the )?tag|with (?:the )?tag|tag|labelled|labeled)\s+['\"]?(?P<t>[\w][\w&.-]*)"
+    r"\b(?:tagged|has (?:the )?tag|have (?:the )?tag|with (?:the )?tag|tag|labelled|"
+    r"labeled)\s+['\"]?(?P<t>[\w][\w&.-]*)"
     r"|\b(?:the|a)\s+['\"]?(?P<t2>[\w][\w&.-]*)['\"]?\s+tag\b"
 )
 _LIST = re.compile(
     r"\b(?:(?P<unsub>unsubscribed from)|subscribed to|on|in|members of|member of|part of|from)\s+(?:the\s+)?"
     r"['\"]?(?P<l>[\w][\w &.-]*?)['\"]?\s+(?:mailing\s+)?list\b"
-    r"|\b(?:subscribed to|members? of|on the list)\s+['\"]?(?P<l2>[\w][\w &.-]*?)['\"]?(?=$|[,;]|\s+(?:and|but|or|who)\b)"
+    r"|\b(?:subscribed to|members? of|on the list)\s+['\"]?(?P<l2>[\w][\w &.-]*?)['\"]?(?=$|[,;]|"
+    r"\s+(?:and|but|or|who)\b)"
     r"|\b(?P<l3>[\w][\w&.-]*)\s+list members\b"
 )
 _SCORE = re.compile(
-    r"(?:(?P<name>[a-z][\w ]{0,30}?)\s+)?score\s*(?:of\s+)?(?:is\s+)?(?P<op>above|over|greater than|more than|higher than|"
-    r">=|>|at least|below|under|less than|lower than|<=|<|at most|of at least|equal to|=|exactly)\s*(?P<v>-?\d+)"
+    r"(?:(?P<name>[a-z][\w ]{0,30}?)\s+)?score\s*(?:of\s+)?(?:is\s+)?(?P<op>above|over|greater than|"
+    r"more than|higher than|"
+    r">=|>|at least|below|under|less than|lower than|<=|<|at most|of at least|equal to|=|"
+    r"exactly)\s*(?P<v>-?\d+)"
 )
-_SCORE_OPS = {"above": "gt", "over": "gt", "greater than": "gt", "more than": "gt", "higher than": "gt", ">": "gt",
-              ">=": "gte", "at least": "gte", "of at least": "gte", "below": "lt", "under": "lt", "less than": "lt",
-              "lower than": "lt", "<": "lt", "<=": "lte", "at most": "lte", "equal to": "eq", "=": "eq",
-              "exactly": "eq"}
+_SCORE_OPS = {
+    "above": "gt",
+    "over": "gt",
+    "greater than": "gt",
+    "more than": "gt",
+    "higher than": "gt",
+    ">": "gt",
+    ">=": "gte",
+    "at least": "gte",
+    "of at least": "gte",
+    "below": "lt",
+    "under": "lt",
+    "less than": "lt",
+    "lower than": "lt",
+    "<": "lt",
+    "<=": "lte",
+    "at most": "lte",
+    "equal to": "eq",
+    "=": "eq",
+    "exactly": "eq",
+}
 _LIVES = re.compile(
-    r"\b(?:lives?|living|based|located|who are|are|is|from|in)\s+(?:in\s+)?(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)"
+    r"\b(?:lives?|living|based|located|who are|are|is|from|"
+    r"in)\s+(?:in\s+)?(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)"
 )
 _FIELD_IS = re.compile(
     r"\b(?:whose|where|with(?: a| an| the)?|their|has(?: a| an)?)\s+(?P<f>[a-z][\w ]{1,30}?)\s+"
-    r"(?:is|=|equals|of|is set to|contains)\s+['\"]?(?P<v>[\w][\w .@'-]*?)['\"]?(?=$|[,;]|\s+(?:and|but|or)\b)"
+    r"(?:is|=|equals|of|is set to|contains)\s+['\"]?(?P<v>[\w][\w .@'-]*?)['\"]?(?=$|[,;]|\s+(?:and|but|"
+    r"or)\b)"
 )
 _SIGNUP = re.compile(r"\b(?:signed up|joined|subscribed|was added|were added|added|created|registered)\b")
-_CAMPAIGN_REF = re.compile(r"\b(?:the|my|our)\s+(?P<c>[\w' -]{2,40}?)\s+(?:email|newsletter|campaign|blast|send)\b")
-_LINK = re.compile(r"\b(?:the|a|on|our)\s+(?P<u>[\w-]{2,30}(?: [\w-]{2,30})?)\s+(?:link|button|url|page|cta)\b")
+_CAMPAIGN_REF = re.compile(
+    r"\b(?:the|my|our)\s+(?P<c>[\w' -]{2,40}?)\s+(?:email|newsletter|campaign|blast|send)\b"
+)
+_LINK = re.compile(
+    r"\b(?:the|a|on|our)\s+(?P<u>[\w-]{2,30}(?: [\w-]{2,30})?)\s+(?:link|button|url|page|cta)\b"
+)
 _PAGE = re.compile(r"(?P<p>/[\w\-./*]*[\w*/])")
 _MIN_COUNT = re.compile(
-    r"\b(?:at least|more than|over|(?P<n0>\w+) or more)\s*(?P<n>\w+)?\s*(?:times|emails|campaigns|orders|purchases)?\b"
+    r"\b(?:at least|more than|over|(?P<n0>\w+) or more)\s*(?P<n>\w+)?\s*(?:times|emails|campaigns|"
+    r"orders|purchases)?\b"
     r"|\b(?P<tw>twice|three times|(?P<n2>\d+) times)\b"
 )
 COUNTRIES = {
-    "germany": "DE", "france": "FR", "spain": "ES", "italy": "IT", "netherlands": "NL", "the netherlands": "NL",
-    "holland": "NL", "belgium": "BE", "austria": "AT", "switzerland": "CH", "portugal": "PT", "ireland": "IE",
-    "uk": "GB", "united kingdom": "GB", "england": "GB", "britain": "GB", "great britain": "GB", "scotland": "GB",
-    "us": "US", "usa": "US", "united states": "US", "america": "US", "canada": "CA", "mexico": "MX",
-    "brazil": "BR", "argentina": "AR", "australia": "AU", "new zealand": "NZ", "japan": "JP", "china": "CN",
-    "india": "IN", "singapore": "SG", "south africa": "ZA", "sweden": "SE", "norway": "NO", "denmark": "DK",
-    "finland": "FI", "poland": "PL", "czechia": "CZ", "czech republic": "CZ", "greece": "GR", "turkey": "TR",
-    "israel": "IL", "korea": "KR", "south korea": "KR", "colombia": "CO", "chile": "CL", "peru": "PE",
+    "germany": "DE",
+    "france": "FR",
+    "spain": "ES",
+    "italy": "IT",
+    "netherlands": "NL",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "belgium": "BE",
+    "austria": "AT",
+    "switzerland": "CH",
+    "portugal": "PT",
+    "ireland": "IE",
+    "uk": "GB",
+    "united kingdom": "GB",
+    "england": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "scotland": "GB",
+    "us": "US",
+    "usa": "US",
+    "united states": "US",
+    "america": "US",
+    "canada": "CA",
+    "mexico": "MX",
+    "brazil": "BR",
+    "argentina": "AR",
+    "australia": "AU",
+    "new zealand": "NZ",
+    "japan": "JP",
+    "china": "CN",
+    "india": "IN",
+    "singapore": "SG",
+    "south africa": "ZA",
+    "sweden": "SE",
+    "norway": "NO",
+    "denmark": "DK",
+    "finland": "FI",
+    "poland": "PL",
+    "czechia": "CZ",
+    "czech republic": "CZ",
+    "greece": "GR",
+    "turkey": "TR",
+    "israel": "IL",
+    "korea": "KR",
+    "south korea": "KR",
+    "colombia": "CO",
+    "chile": "CL",
+    "peru": "PE",
 }
 _SPLIT = re.compile(
     r"\s*(?:,|;|\band\b|\bbut\b|\bor\b|\bwho\b|\bwhose\b|\bthat\b|\bwhich\b|\bwhile\b|\bwith\b(?!\s+(?:the\s+)?tag\b)"
     r"|(?=\bwithout\b)|(?=\bexcept\b)|\bplus\b|:)\s*"
 )
-_FIELD_ALIASES = {"city": "city", "town": "city", "country": "country", "job title": "job_title", "title": "job_title",
-                  "first name": "first_name", "last name": "last_name", "email": "email", "phone": "phone",
-                  "language": "preferred_language", "preferred language": "preferred_language",
-                  "time zone": "timezone", "timezone": "timezone", "status": "status", "company": "company"}
+_FIELD_ALIASES = {
+    "city": "city",
+    "town": "city",
+    "country": "country",
+    "job title": "job_title",
+    "title": "job_title",
+    "first name": "first_name",
+    "last name": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "language": "preferred_language",
+    "preferred language": "preferred_language",
+    "time zone": "timezone",
+    "timezone": "timezone",
+    "status": "status",
+    "company": "company",
+}
 _NOT_FIELDS = {"score", "lead score", "tag", "the tag", "list", "segment"}
 
 
@@ -135,8 +220,12 @@ def _engagement(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | Non
             continue
         if action == "unsubscribe" and re.search(r"\bfrom\b.*\blist\b", low):
             return None  # that is a list condition
-        cond: dict[str, Any] = {"type": "engagement", "action": action, "op": "has_not" if _negated(low) else "has"}
-        if m.group(0).startswith("non") or low[max(0, m.start() - 4):m.start()].endswith("non-"):
+        cond: dict[str, Any] = {
+            "type": "engagement",
+            "action": action,
+            "op": "has_not" if _negated(low) else "has",
+        }
+        if m.group(0).startswith("non") or low[max(0, m.start() - 4) : m.start()].endswith("non-"):
             cond["op"] = "has_not"
         campaigns = [s for s in match_catalog(clause, catalog, ["campaign"]) if not s.weak]
         if campaigns:
@@ -164,8 +253,15 @@ def _engagement(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | Non
         period = _period(clause)
         cond["period"] = period or {"last_days": 90}
         return cond
-    if re.search(r"\b(?:engaged|active)\b", low) and re.search(r"\b(?:subscribers?|contacts?|people|users)\b", low):
-        return {"type": "engagement", "action": "open", "op": "has", "period": _period(clause) or {"last_days": 90}}
+    if re.search(r"\b(?:engaged|active)\b", low) and re.search(
+        r"\b(?:subscribers?|contacts?|people|users)\b", low
+    ):
+        return {
+            "type": "engagement",
+            "action": "open",
+            "op": "has",
+            "period": _period(clause) or {"last_days": 90},
+        }
     return None
 
 
@@ -175,7 +271,9 @@ def _purchase(clause: str, low: str) -> dict[str, Any] | None:
     cond: dict[str, Any] = {"type": "purchase", "op": "has_not" if _negated(low) else "has"}
     if re.search(r"\bnon[- ]?(?:buyers|purchasers|customers)\b", low):
         cond["op"] = "has_not"
-    money = re.search(r"(?:[$€£]\s?(\d[\d,]*(?:\.\d+)?)(k)?|(\d[\d,]*(?:\.\d+)?)(k)?\s?(?:dollars|euros|usd|eur))", low)
+    money = re.search(
+        r"(?:[$€£]\s?(\d[\d,]*(?:\.\d+)?)(k)?|(\d[\d,]*(?:\.\d+)?)(k)?\s?(?:dollars|euros|usd|eur))", low
+    )
     if money and re.search(r"\b(?:spent|spend|spends|worth|total|more than|over|at least)\b", low):
         amount = float((money.group(1) or money.group(3)).replace(",", ""))
         if money.group(2) or money.group(4):
@@ -202,7 +300,7 @@ def _tag(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
         assert m is not None
         tag_low = m.group("t") or m.group("t2")
         start = m.start("t") if m.group("t") else m.start("t2")
-        tag = clause[start:start + len(tag_low)]
+        tag = clause[start : start + len(tag_low)]
         if tag_low in ("a", "an", "the", "any", "with", "as"):
             return None
     return {"type": "tag", "tag": tag, "op": "has_not" if _negated(low) else "has"}
@@ -211,8 +309,10 @@ def _tag(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
 def _list(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
     names = [s for s in match_catalog(clause, catalog, ["list"]) if not s.weak or "list" in low]
     m = _LIST.search(low)
-    cue = names and (re.search(r"\b(?:list|subscribed to|members? of)\b", low) or any(
-        re.search(r"\b(?:on|in|from|to)\s+(?:the\s+)?$", low[: n.start]) for n in names))
+    cue = names and (
+        re.search(r"\b(?:list|subscribed to|members? of)\b", low)
+        or any(re.search(r"\b(?:on|in|from|to)\s+(?:the\s+)?$", low[: n.start]) for n in names)
+    )
     if not m and not cue:
         return None
     if names:
@@ -275,19 +375,35 @@ def _score(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
 
 def _place(clause: str, low: str) -> dict[str, Any] | None:
     for country, code in sorted(COUNTRIES.items(), key=lambda kv: -len(kv[0])):
-        if re.search(r"\b(?:in|from|based in|located in|lives? in|living in)\s+(?:the\s+)?" + re.escape(country) + r"\b",
-                      low):
-            return {"type": "field", "field": "country", "op": "neq" if _negated(low) else "eq", "value": code}
-    m = re.search(r"\b(?:lives?|living|based|located|residing)\s+in\s+(?P<c>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", low) or \
-        re.search(r"\b(?:contacts|people|subscribers|customers|leads|users)\s+(?:in|from)\s+(?P<c>[a-z][\w-]*)", low)
+        if re.search(
+            r"\b(?:in|from|based in|located in|lives? in|living in)\s+(?:the\s+)?"
+            + re.escape(country)
+            + r"\b",
+            low,
+        ):
+            return {
+                "type": "field",
+                "field": "country",
+                "op": "neq" if _negated(low) else "eq",
+                "value": code,
+            }
+    m = re.search(
+        r"\b(?:lives?|living|based|located|residing)\s+in\s+(?P<c>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)", low
+    ) or re.search(
+        r"\b(?:contacts|people|subscribers|customers|leads|users)\s+(?:in|from)\s+(?P<c>[a-z][\w-]*)", low
+    )
     if m:
         start, end = m.start("c"), m.end("c")
         city = clause[start:end].strip()
         city = re.split(r"\s+(?:who|and|but|with|that)\b", city)[0]
         if city.lower() in ("the", "a", "my", "our", "last", "this", "past") or find_periods(city):
             return None
-        return {"type": "field", "field": "city", "op": "neq" if _negated(low) else "eq",
-                "value": city if not city.islower() else city.title()}
+        return {
+            "type": "field",
+            "field": "city",
+            "op": "neq" if _negated(low) else "eq",
+            "value": city if not city.islower() else city.title(),
+        }
     return None
 
 
@@ -295,8 +411,11 @@ def _field(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
     m = _FIELD_IS.search(low)
     if not m:
         known = sorted(set(_FIELD_ALIASES) | {f.lower() for f in catalog.get("field")}, key=len, reverse=True)
-        m = re.match(r"\s*(?:their\s+|the\s+)?(?P<f>" + "|".join(re.escape(k) for k in known) + r")\s+"
-                     r"(?:is|=|equals|is set to|contains)\s+['\"]?(?P<v>[\w][\w .@'-]*?)['\"]?\s*$", low)
+        m = re.match(
+            r"\s*(?:their\s+|the\s+)?(?P<f>" + "|".join(re.escape(k) for k in known) + r")\s+"
+            r"(?:is|=|equals|is set to|contains)\s+['\"]?(?P<v>[\w][\w .@'-]*?)['\"]?\s*$",
+            low,
+        )
     if not m:
         return None
     field_words = m.group("f").strip()
@@ -304,10 +423,15 @@ def _field(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
         return None
     custom = match_catalog(field_words, catalog, ["field"])
     field = custom[0].value if custom else _FIELD_ALIASES.get(field_words, field_words)
-    value = clause[m.start("v"):m.end("v")].strip()
+    value = clause[m.start("v") : m.end("v")].strip()
     if field == "country":
         value = COUNTRIES.get(value.lower(), value.upper() if len(value) == 2 else value)
-    return {"type": "field", "field": field, "op": "contains" if " contains " in m.group(0) else "eq", "value": value}
+    return {
+        "type": "field",
+        "field": field,
+        "op": "contains" if " contains " in m.group(0) else "eq",
+        "value": value,
+    }
 
 
 def _signup(clause: str, low: str) -> dict[str, Any] | None:
@@ -371,7 +495,7 @@ def _restore(text: str, holes: dict[str, str]) -> str:
 
 
 def parse_conditions(text: str, catalog: Catalog | None = None) -> dict[str, Any] | None:
-    """Turn an audience description into ``{"version": 1, "root": {group}}``; None if nothing was understood."""
+    """Turn an audience description into ``{"version": 1, "root": {group}}``, or None if not understood."""
     catalog = catalog or Catalog()
     protected, holes = _protect(text)
     pieces: list[tuple[str, str]] = []  # (connector before the clause, clause)
@@ -380,7 +504,7 @@ def parse_conditions(text: str, catalog: Catalog | None = None) -> dict[str, Any
     for m in _SPLIT.finditer(protected):
         if m.start() == m.end() and m.start() == last:
             continue
-        pieces.append((connector, protected[last:m.start()]))
+        pieces.append((connector, protected[last : m.start()]))
         word = m.group(0).strip().lower()
         connector = "or" if word == "or" else "and"
         last = m.end()
@@ -393,14 +517,18 @@ def parse_conditions(text: str, catalog: Catalog | None = None) -> dict[str, Any
         cond = parse_clause(clause, catalog)
         if cond is None and previous is not None and _negated(clause.lower()) and find_periods(clause):
             # Ellipsis: "bought last year but not this year".
-            cond = {**{k: v for k, v in previous.items() if k not in ("period", "op")},
-                    "op": "has" if previous.get("op") == "has_not" else "has_not",
-                    "period": _period(clause)}
+            cond = {
+                **{k: v for k, v in previous.items() if k not in ("period", "op")},
+                "op": "has" if previous.get("op") == "has_not" else "has_not",
+                "period": _period(clause),
+            }
         if cond is None:
             continue
         if pending_verb is not None and "period" in cond and "period" not in pending_verb:
             pending_verb["period"] = cond["period"]
-        pending_verb = cond if cond["type"] == "engagement" and "period" not in cond and conn == "and" else None
+        pending_verb = (
+            cond if cond["type"] == "engagement" and "period" not in cond and conn == "and" else None
+        )
         if conn == "or" and groups:
             groups[-1].append(cond)
         else:

@@ -62,7 +62,9 @@ def parse_annotated(line: str) -> tuple[str, tuple[Annotation, ...]]:
 
     def repl(m: re.Match[str]) -> str:
         text, slot, value = m.group(1), m.group(2), m.group(3)
-        annotations.append(Annotation(slot=slot, text=text, value=(value if value is not None else text).strip()))
+        annotations.append(
+            Annotation(slot=slot, text=text, value=(value if value is not None else text).strip())
+        )
         return text
 
     return _ANNOTATION_RE.sub(repl, line).strip(), tuple(annotations)
@@ -125,8 +127,16 @@ def _augment(examples: list[Example], spec: dict[str, object]) -> list[Example]:
         if not pool:
             continue
         frame = pool[(k // every) % len(pool)]
-        out.append(Example(text=frame.format(x=ex.text), intent=ex.intent, annotations=ex.annotations,
-                           group=ex.group, template_id=aug_id, augmented=True))
+        out.append(
+            Example(
+                text=frame.format(x=ex.text),
+                intent=ex.intent,
+                annotations=ex.annotations,
+                group=ex.group,
+                template_id=aug_id,
+                augmented=True,
+            )
+        )
     return out
 
 
@@ -140,9 +150,13 @@ def load_dataset(path: Path | str = TRAINING_FILE) -> Dataset:
     for intent, block in doc["intents"].items():
         for i, line in enumerate(_lines(block or "")):
             text, ann = parse_annotated(line)
-            examples.append(Example(text=text, intent=intent, annotations=ann, group=f"{intent}:{i // GROUP_BLOCK}"))
+            examples.append(
+                Example(text=text, intent=intent, annotations=ann, group=f"{intent}:{i // GROUP_BLOCK}")
+            )
     for tpl in doc.get("templates") or []:
         examples.extend(_expand_template(tpl))
     if doc.get("augment"):
         examples.extend(_augment(examples, doc["augment"]))
-    return Dataset(version=int(doc["version"]), sha256=hashlib.sha256(raw).hexdigest(), examples=tuple(examples))
+    return Dataset(
+        version=int(doc["version"]), sha256=hashlib.sha256(raw).hexdigest(), examples=tuple(examples)
+    )

@@ -1,4 +1,4 @@
-"""Measure the NLU on an utterance file: intent accuracy, macro-F1, out-of-scope handling and slot accuracy."""
+"""Measure the NLU on an utterance file: intent accuracy, macro-F1, out-of-scope handling, slot accuracy."""
 
 from __future__ import annotations
 
@@ -14,8 +14,19 @@ from agent.nlu.periods import period_words
 from agent.nlu.slots import CATALOG_KINDS, Catalog, extract_slots
 
 # Annotated names of objects being created are new, so they must not be in the evaluation catalogue.
-_CREATING = {"create_tag", "create_list", "create_segment", "create_brand_kit", "create_saved_response",
-             "create_form", "create_goal", "create_score", "create_deal", "create_contact", "create_automation"}
+_CREATING = {
+    "create_tag",
+    "create_list",
+    "create_segment",
+    "create_brand_kit",
+    "create_saved_response",
+    "create_form",
+    "create_goal",
+    "create_score",
+    "create_deal",
+    "create_contact",
+    "create_automation",
+}
 
 
 @dataclass
@@ -72,9 +83,16 @@ def _expected(slot: str, value: str) -> str:
 
 def _found(slot: str, expected: str, slots: dict[str, Any]) -> bool:
     candidates: list[Any] = []
-    keys = {"contact": ("contact",), "email": ("email", "emails", "contact"), "name": ("name", "company"),
-            "company": ("company", "name"), "tag": ("tag", "tags"), "list": ("list", "lists"),
-            "segment": ("segment", "segments"), "campaign": ("campaign", "campaigns")}.get(slot, (slot,))
+    keys = {
+        "contact": ("contact",),
+        "email": ("email", "emails", "contact"),
+        "name": ("name", "company"),
+        "company": ("company", "name"),
+        "tag": ("tag", "tags"),
+        "list": ("list", "lists"),
+        "segment": ("segment", "segments"),
+        "campaign": ("campaign", "campaigns"),
+    }.get(slot, (slot,))
     for key in keys:
         v = slots.get(key)
         if isinstance(v, list):
@@ -116,7 +134,7 @@ def evaluate(model: IntentModel, dataset: Dataset, catalog: Catalog | None = Non
     slot_total = slot_gold = slot_e2e = 0
     slot_counts: dict[str, list[int]] = {}
     misses: list[tuple[str, str, str, Any]] = []
-    for ex, p in zip(examples, preds, strict=True):
+    for ex in examples:
         if not ex.annotations:
             continue
         spans = extract_slots(ex.text, catalog)
@@ -136,7 +154,9 @@ def evaluate(model: IntentModel, dataset: Dataset, catalog: Catalog | None = Non
             c[0] += ok_gold
             c[1] += 1
             if not ok_gold:
-                misses.append((ex.intent, ex.text, a.slot, {"expected": a.value, "got": gold_slots.get(a.slot)}))
+                misses.append(
+                    (ex.intent, ex.text, a.slot, {"expected": a.value, "got": gold_slots.get(a.slot)})
+                )
     return Report(
         n=n,
         accuracy=sum(g == p for g, p in zip(gold, pred, strict=True)) / n,

@@ -18,10 +18,13 @@ MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
     r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
 )
-WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thu|fri|sat|sun)"
+WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thu|fri|sat|sun)"
+)
 DAY_NUM = r"\d{1,2}(?:st|nd|rd|th)?"
 DATE = (
-    rf"(?:{MONTH} {DAY_NUM}(?:,? \d{{4}})?|{DAY_NUM} (?:of )?{MONTH}(?:,? \d{{4}})?|\d{{4}}-\d{{1,2}}-\d{{1,2}}|"
+    rf"(?:{MONTH} {DAY_NUM}(?:,? \d{{4}})?|{DAY_NUM} (?:of )?{MONTH}(?:,? \d{{4}})?|"
+    rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}|"
     rf"\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|today|yesterday)"
 )
 CLOCK = r"(?:\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight)"
@@ -40,7 +43,7 @@ _PERIOD_PATTERNS = [
     rf"{_PERIOD_PREFIX}(?:last|past|previous|prior|this|current|next|coming) (?:week|month|quarter|year)",
     r"(?:year|month|quarter|week) to date|\bytd\b|\bmtd\b|\bqtd\b",
     r"today|yesterday|this morning|this afternoon|this evening",
-    rf"(?:in |during |for )?q[1-4](?:,? \d{{4}})?",
+    r"(?:in |during |for )?q[1-4](?:,? \d{4})?",
     rf"(?:on |since )?{DATE}",
     rf"(?:in |during |for |of )?{MONTH}(?:,? (?:19|20)\d{{2}})?",
     r"(?:in |during |for )?(?:19|20)\d{2}\b",
@@ -55,7 +58,8 @@ _WHEN_DAY = (
     rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}"
 )
 _WHEN_PATTERNS = [
-    rf"(?:(?:on|for|at|by|until|till) )?(?:first thing )?(?:{_WHEN_DAY})(?:,? (?:at |around |by )?(?:{CLOCK}|{DAYPART}|"
+    rf"(?:(?:on|for|at|by|until|till) )?(?:first thing )?(?:{_WHEN_DAY})(?:,? (?:at |around |"
+    rf"by )?(?:{CLOCK}|{DAYPART}|"
     rf"\d{{1,2}}(?::\d{{2}})?(?!\d)))?(?:,? (?:at )?{CLOCK})?",
     rf"(?:(?:at|around|by) )?{CLOCK}(?:,? (?:on |this |tomorrow |next )?(?:{_WHEN_DAY}|{DAYPART}))?",
     rf"at \d{{1,2}}(?::\d{{2}})?(?!\d)(?: (?:tonight|tomorrow|in the {DAYPART}))?",
@@ -66,7 +70,9 @@ _WHEN_PATTERNS = [
 _WHEN_RE = re.compile(r"(?<![\w/@.$])(?:" + "|".join(f"(?:{p})" for p in _WHEN_PATTERNS) + r")(?![\w@])")
 
 _STRIP_PREFIX = re.compile(r"^(?:(?:in|over|during|within|for|from|throughout|across|on|of) )?(?:the )?")
-_CUE_BEFORE = re.compile(r"(?:in|since|from|during|of|for|last|this|until|before|after|to|between|and|by)\s+$")
+_CUE_BEFORE = re.compile(
+    r"(?:in|since|from|during|of|for|last|this|until|before|after|to|between|and|by)\s+$"
+)
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def _month_is_word(low: str, original: str, m: re.Match[str]) -> bool:
     bare = m.group(0).strip().rstrip(".")
     if bare not in _AMBIGUOUS_MONTHS:
         return False
-    if original[m.start():m.start() + 1].isupper() and m.start() > 0:
+    if original[m.start() : m.start() + 1].isupper() and m.start() > 0:
         return False
     return not _CUE_BEFORE.search(low[: m.start()])
 
@@ -103,7 +109,7 @@ def find_periods(text: str) -> list[TimeSpan]:
 
 
 def find_send_times(text: str) -> list[TimeSpan]:
-    """Return send-time / due-date spans ("tomorrow at 9am", "next Monday", "in 2 hours", "at 7pm tonight")."""
+    """Return send-time or due-date spans ("tomorrow at 9am", "next Monday", "in 2 hours")."""
     low = text.lower()
     out = []
     for m in _WHEN_RE.finditer(low):
@@ -114,7 +120,7 @@ def find_send_times(text: str) -> list[TimeSpan]:
 
 
 def period_words(span: str) -> str:
-    """Normalise a period span to the words ``core.periods`` parses ("over the past 6 months" -> "past 6 months")."""
+    """Normalise a period span to words ``core.periods`` parses, e.g. "over the last week" -> "last week"."""
     t = " ".join(span.lower().replace(",", " ").split())
     t = _STRIP_PREFIX.sub("", t, count=1)
     return t.strip()
@@ -129,8 +135,16 @@ def _count(word: str) -> int | None:
 
 
 _UNIT_NAMES = {
-    "hour": "hours", "hr": "hours", "day": "days", "week": "weeks", "wk": "weeks", "month": "months",
-    "mo": "months", "quarter": "quarters", "year": "years", "yr": "years",
+    "hour": "hours",
+    "hr": "hours",
+    "day": "days",
+    "week": "weeks",
+    "wk": "weeks",
+    "month": "months",
+    "mo": "months",
+    "quarter": "quarters",
+    "year": "years",
+    "yr": "years",
 }
 
 

@@ -17,8 +17,22 @@ from agent.nlu.periods import find_periods, find_send_times, period_words
 from agent.nlu.text import EMAIL_RE, ORDINALS, PHONE_RE, TENS, UNITS, URL_RE, ascii_fold
 
 CATALOG_KINDS = (
-    "campaign", "segment", "list", "tag", "automation", "pipeline", "stage", "brand_kit", "form", "goal",
-    "saved_response", "field", "score", "deal", "contact", "user",
+    "campaign",
+    "segment",
+    "list",
+    "tag",
+    "automation",
+    "pipeline",
+    "stage",
+    "brand_kit",
+    "form",
+    "goal",
+    "saved_response",
+    "field",
+    "score",
+    "deal",
+    "contact",
+    "user",
 )
 # Words that, next to a name, say which kind of object it is ("the VIP segment", "tag VIP").
 KIND_WORDS: dict[str, tuple[str, ...]] = {
@@ -43,22 +57,92 @@ FUZZY_CUTOFF = 88.0
 SHORT_NAME_CUTOFF = 92.0
 
 TONES: dict[str, tuple[str, ...]] = {
-    "friendly": ("friendly", "friendlier", "warm", "warmer", "casual", "relaxed", "laid back", "laid-back",
-                 "conversational", "approachable", "cheerful", "informal", "less formal", "kind", "chatty"),
-    "formal": ("formal", "more formal", "professional", "serious", "corporate", "polished", "businesslike",
-               "respectful", "official"),
-    "playful": ("playful", "fun", "funny", "witty", "cheeky", "quirky", "lighthearted", "light-hearted",
-                "snappy", "snappier", "humorous", "silly"),
+    "friendly": (
+        "friendly",
+        "friendlier",
+        "warm",
+        "warmer",
+        "casual",
+        "relaxed",
+        "laid back",
+        "laid-back",
+        "conversational",
+        "approachable",
+        "cheerful",
+        "informal",
+        "less formal",
+        "kind",
+        "chatty",
+    ),
+    "formal": (
+        "formal",
+        "more formal",
+        "professional",
+        "serious",
+        "corporate",
+        "polished",
+        "businesslike",
+        "respectful",
+        "official",
+    ),
+    "playful": (
+        "playful",
+        "fun",
+        "funny",
+        "witty",
+        "cheeky",
+        "quirky",
+        "lighthearted",
+        "light-hearted",
+        "snappy",
+        "snappier",
+        "humorous",
+        "silly",
+    ),
     "urgent": ("urgent", "urgency", "pressing", "time-sensitive", "last chance", "fomo"),
-    "excited": ("excited", "exciting", "thrilled", "hyped", "enthusiastic", "energetic", "upbeat", "pumped",
-                "excitement", "more energy", "ecstatic", "high energy"),
+    "excited": (
+        "excited",
+        "exciting",
+        "thrilled",
+        "hyped",
+        "enthusiastic",
+        "energetic",
+        "upbeat",
+        "pumped",
+        "excitement",
+        "more energy",
+        "ecstatic",
+        "high energy",
+    ),
     "empathetic": ("empathetic", "caring", "compassionate", "apologetic", "gentle", "understanding"),
     "confident": ("confident", "bold", "assertive", "punchy", "punchier"),
 }
 LENGTHS: dict[str, tuple[str, ...]] = {
-    "shorter": ("shorter", "shorten", "more concise", "concise", "tighter", "tighten", "trim", "cut it down",
-                "cut down", "less wordy", "briefer", "too long", "condense"),
-    "longer": ("longer", "lengthen", "expand", "more detail", "more detailed", "elaborate", "too short", "flesh out"),
+    "shorter": (
+        "shorter",
+        "shorten",
+        "more concise",
+        "concise",
+        "tighter",
+        "tighten",
+        "trim",
+        "cut it down",
+        "cut down",
+        "less wordy",
+        "briefer",
+        "too long",
+        "condense",
+    ),
+    "longer": (
+        "longer",
+        "lengthen",
+        "expand",
+        "more detail",
+        "more detailed",
+        "elaborate",
+        "too short",
+        "flesh out",
+    ),
     "short": ("short", "brief", "quick"),
     "long": ("long", "detailed", "in-depth", "in depth"),
 }
@@ -71,8 +155,16 @@ LAYOUTS: dict[str, tuple[str, ...]] = {
 }
 METRICS: dict[str, tuple[str, ...]] = {
     "open_rate": ("open rate", "open rates", "opens", "opened", "open"),
-    "click_rate": ("click rate", "click rates", "clicks", "clicked", "click-through", "clickthrough", "ctr",
-                   "click through"),
+    "click_rate": (
+        "click rate",
+        "click rates",
+        "clicks",
+        "clicked",
+        "click-through",
+        "clickthrough",
+        "ctr",
+        "click through",
+    ),
     "click_to_open": ("ctor", "click-to-open", "click to open"),
     "unsubscribes": ("unsubscribes", "unsubscribe rate", "unsubscribed", "unsubs", "opt-outs", "opt outs"),
     "bounces": ("bounces", "bounce rate", "bounced"),
@@ -102,8 +194,18 @@ FEATURES: dict[str, tuple[str, ...]] = {
     "conversion_trigger": ("conversion trigger", "conversions trigger"),
     "brand_kits": ("brand kits", "brand kit"),
 }
-FORMATS = {"csv": "csv", "excel": "xlsx", "xlsx": "xlsx", "spreadsheet": "xlsx", "json": "json", "html": "html",
-           "markdown": "md", "md": "md", "txt": "txt", "text file": "txt"}
+FORMATS = {
+    "csv": "csv",
+    "excel": "xlsx",
+    "xlsx": "xlsx",
+    "spreadsheet": "xlsx",
+    "json": "json",
+    "html": "html",
+    "markdown": "md",
+    "md": "md",
+    "txt": "txt",
+    "text file": "txt",
+}
 CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
     "phone": ("phone number", "phone", "mobile", "cell"),
     "email": ("email address", "email"),
@@ -151,12 +253,19 @@ class Slot:
     weak: bool = False
 
 
-# --------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Small helpers
 
 _NUM_WORDS = {**UNITS, **TENS, "a": 1, "an": 1, "twice": 2, "once": 1, "thrice": 3, "dozen": 12}
-NUM = r"(?:\d+|" + "|".join(sorted((w for w in _NUM_WORDS if w not in ("a", "an", "twice", "once", "thrice")),
-                                   key=len, reverse=True)) + r")"
+NUM = (
+    r"(?:\d+|"
+    + "|".join(
+        sorted(
+            (w for w in _NUM_WORDS if w not in ("a", "an", "twice", "once", "thrice")), key=len, reverse=True
+        )
+    )
+    + r")"
+)
 
 
 def to_int(word: str) -> int | None:
@@ -192,7 +301,7 @@ def _overlaps(a: Slot | tuple[int, int], b: Slot | tuple[int, int]) -> bool:
     return a0 < b1 and b0 < a1
 
 
-# --------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Catalogue names
 
 
@@ -209,8 +318,8 @@ def _tokens(text: str) -> list[_Token]:
 
 def _kind_cue(low: str, start: int, end: int, kind: str) -> bool:
     words = KIND_WORDS.get(kind, ())
-    after = low[end:end + 24]
-    before = low[max(0, start - 24):start]
+    after = low[end : end + 24]
+    before = low[max(0, start - 24) : start]
     for w in words:
         if re.match(r"['\u2019]?s?\s+" + re.escape(w) + r"s?\b", after) or re.search(
             r"\b" + re.escape(w) + r"s?(?:\s+(?:named|called))?\s+['\"]?$", before
@@ -252,8 +361,13 @@ def match_catalog(text: str, catalog: Catalog, kinds: Sequence[str] | None = Non
                     continue
                 if len(window) < 5:
                     continue
-                hit = process.extractOne(window, long_names, scorer=fuzz.ratio, processor=utils.default_process,
-                                         score_cutoff=FUZZY_CUTOFF)
+                hit = process.extractOne(
+                    window,
+                    long_names,
+                    scorer=fuzz.ratio,
+                    processor=utils.default_process,
+                    score_cutoff=FUZZY_CUTOFF,
+                )
                 if hit is None or hit[1] >= 100:
                     continue
                 # One typo in a short name is a large share of it: "lead" is not the list "Leads".
@@ -268,7 +382,13 @@ def _name_slot(kind: str, name: str, text: str, low: str, start: int, end: int, 
     cue = _kind_cue(low, start, end, kind)
     quoted = start > 0 and text[start - 1] in "'\"" and end < len(text) and text[end] in "'\""
     single_word = len(name.split()) == 1
-    capitalised = written[:1].isupper() and start > 0 and not written.isupper() or written.isupper() and len(written) > 1
+    capitalised = (
+        written[:1].isupper()
+        and start > 0
+        and not written.isupper()
+        or written.isupper()
+        and len(written) > 1
+    )
     weak = single_word and not (cue or quoted or capitalised)
     # A kind word next to the name raises confidence, so "the VIP segment" beats the VIP tag.
     bonus = 5.0 if cue else 0.0
@@ -295,7 +415,7 @@ def _best_per_span(found: list[Slot]) -> list[Slot]:
     return out
 
 
-# --------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Values
 
 MONEY_RE = re.compile(
@@ -305,7 +425,8 @@ MONEY_RE = re.compile(
 )
 PERCENT_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)")
 DURATION_RE = re.compile(
-    rf"(?:(?P<pre>(?:wait(?:s|ing)?|delay|gap|pause)(?: time)?(?: of| for| to| is| be| should be)?|every|after|"
+    rf"(?:(?P<pre>(?:wait(?:s|ing)?|delay|gap|pause)(?: time)?(?: of| for| to| is| be| should be)?|"
+    rf"every|after|"
     rf"expire[sd]? after|spaced|decay after)\s+)?"
     rf"(?P<n>{NUM}|a|an|one)[\s-](?P<unit>minutes?|mins?|hours?|hrs?|days?|weeks?|months?)"
     rf"(?:\s+(?P<post>between|apart|later|gap|delay|wait|after|in between|in-between|spacing))?",
@@ -319,8 +440,9 @@ ORDINAL_RE = re.compile(
     r"(?P<ord>" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th)|last|latter|former|top|bottom|middle)"
     r"(?:\s+(?P<noun>one|option|choice|item|entry|result))?(?![\w])"
 )
-NUMBER_PICK_RE = re.compile(r"(?<![\w])(?:number|no\.|option|#)\s*(?P<n>\d{1,2}|" + "|".join(
-    list(UNITS)[1:11]) + r"|[a-e])\b")
+NUMBER_PICK_RE = re.compile(
+    r"(?<![\w])(?:number|no\.|option|#)\s*(?P<n>\d{1,2}|" + "|".join(list(UNITS)[1:11]) + r"|[a-e])\b"
+)
 QUOTED_RE = re.compile(r"\"([^\"]{1,120})\"|(?<![\w])'([^']{1,120})'(?![\w])|\u201c([^\u201d]{1,120})\u201d")
 NAMED_RE = re.compile(
     r"\b(?:called|named|titled|name it|call it)\s+['\"]?(?P<name>[^,.;:!?\"']{1,60}?)['\"]?"
@@ -329,13 +451,25 @@ NAMED_RE = re.compile(
 )
 SET_TO_RE = re.compile(
     r"\b(?P<what>subject(?: line)?|preheader|pre-header|headline|title|call to action|cta|button(?: text)?|"
-    r"from name|sender name)(?: of (?:the |my |our )?[\w' ]{1,40}?)?\s*(?:to|:|=|to say|to read|should (?:be|say|read))"
+    r"from name|sender name)(?: of (?:the |my |our )?[\w' ]{1,40}?)?\s*(?:to|:|=|to say|to read|"
+    r"should (?:be|say|read))"
     r"\s*['\"]?(?P<value>[^\"]+?)['\"]?\s*$",
     re.IGNORECASE,
 )
-SET_TO_SLOT = {"subject": "subject", "subject line": "subject", "preheader": "preheader", "pre-header": "preheader",
-               "headline": "headline", "title": "headline", "call to action": "cta", "cta": "cta", "button": "cta",
-               "button text": "cta", "from name": "from_name", "sender name": "from_name"}
+SET_TO_SLOT = {
+    "subject": "subject",
+    "subject line": "subject",
+    "preheader": "preheader",
+    "pre-header": "preheader",
+    "headline": "headline",
+    "title": "headline",
+    "call to action": "cta",
+    "cta": "cta",
+    "button": "cta",
+    "button text": "cta",
+    "from name": "from_name",
+    "sender name": "from_name",
+}
 PATH_RE = re.compile(r"(?<![\w/.])(/[\w\-./*]*[\w*])")
 CHANNEL_SMS_RE = re.compile(r"\b(?:sms|mms|texts?|text messages?|texting|txt)\b")
 CHANNEL_EMAIL_RE = re.compile(r"\b(?:e-?mails?|newsletters?)\b")
@@ -352,11 +486,29 @@ def _money(low: str) -> list[Slot]:
             continue
         value *= {"k": 1000, "m": 1_000_000}.get(mult or "", 1)
         cur = m.group("cur") or m.group("word") or ""
-        currency = {"$": "USD", "€": "EUR", "£": "GBP", "dollars": "USD", "usd": "USD", "bucks": "USD",
-                    "euro": "EUR", "euros": "EUR", "eur": "EUR", "gbp": "GBP", "pounds": "GBP"}.get(cur)
+        currency = {
+            "$": "USD",
+            "€": "EUR",
+            "£": "GBP",
+            "dollars": "USD",
+            "usd": "USD",
+            "bucks": "USD",
+            "euro": "EUR",
+            "euros": "EUR",
+            "eur": "EUR",
+            "gbp": "GBP",
+            "pounds": "GBP",
+        }.get(cur)
         span = m.group(0).rstrip()
-        out.append(Slot("money", {"amount": int(value) if value.is_integer() else value, "currency": currency},
-                        span, m.start(), m.start() + len(span)))
+        out.append(
+            Slot(
+                "money",
+                {"amount": int(value) if value.is_integer() else value, "currency": currency},
+                span,
+                m.start(),
+                m.start() + len(span),
+            )
+        )
     return out
 
 
@@ -369,8 +521,15 @@ def _durations(low: str) -> list[Slot]:
         if n is None:
             continue
         unit = m.group("unit").rstrip("s")
-        iso = {"minute": f"PT{n}M", "min": f"PT{n}M", "hour": f"PT{n}H", "hr": f"PT{n}H", "day": f"P{n}D",
-               "week": f"P{n}W", "month": f"P{n}M"}[unit]
+        iso = {
+            "minute": f"PT{n}M",
+            "min": f"PT{n}M",
+            "hour": f"PT{n}H",
+            "hr": f"PT{n}H",
+            "day": f"P{n}D",
+            "week": f"P{n}W",
+            "month": f"P{n}M",
+        }[unit]
         out.append(Slot("duration", iso, m.group(0), m.start(), m.end()))
     return out
 
@@ -382,14 +541,23 @@ def _ordinals(low: str) -> list[Slot]:
         word = m.group("ord")
         noun = m.group("noun")
         lead = m.group(0)[: m.start("ord") - m.start()].strip()
-        if word in ("top", "bottom", "middle", "latter", "former", "last") and not (noun or len(low.split()) <= 3):
+        if word in ("top", "bottom", "middle", "latter", "former", "last") and not (
+            noun or len(low.split()) <= 3
+        ):
             continue
-        if not (noun or short or lead in ("pick", "choose", "take", "use", "select", "go with", "number", "option")):
+        if not (
+            noun
+            or short
+            or lead in ("pick", "choose", "take", "use", "select", "go with", "number", "option")
+        ):
             continue
         # "last week", "first name", "top links" are not picks.
-        tail = low[m.end():m.end() + 12]
-        if not noun and re.match(r"\s+(?:week|month|year|quarter|name|time|day|email|campaign|link|\d|two|three|four|"
-                                 r"five|six|seven|eight|nine|ten|few|couple)", tail):
+        tail = low[m.end() : m.end() + 12]
+        if not noun and re.match(
+            r"\s+(?:week|month|year|quarter|name|time|day|email|campaign|link|\d|two|three|four|"
+            r"five|six|seven|eight|nine|ten|few|couple)",
+            tail,
+        ):
             continue
         if word in ORDINALS:
             value: int | str = ORDINALS[word]
@@ -477,40 +645,61 @@ def _times(text: str, taken: list[Slot]) -> list[Slot]:
     return out
 
 
-# --------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Free-text slots used by drafting and CRM intents
 
 _TOPIC_TRIGGER = re.compile(
     r"\b(?:about|on the topic of|regarding|announcing|promoting|to announce|to promote|showcasing|explaining|"
-    r"covered|covering|mentioning|to mention|mention|talked about|inviting (?:\w+ )*?to|reminding (?:\w+ )*?(?:about|of|that)|"
+    r"covered|covering|mentioning|to mention|mention|talked about|inviting (?:\w+ )*?to|"
+    r"reminding (?:\w+ )*?(?:about|of|that)|"
     r"(?:announcement|invitation|reminder|note|update) (?:of|about|that|for)|email:|newsletter:|campaign:|"
-    r"(?:with|including|featuring) (?=(?:a |an )?[\w%$ -]{2,30} (?:coupon|discount|offer|code|deal)\b)|to say|for)\s+"
+    r"(?:with|including|featuring) (?=(?:a |an )?[\w%$ -]{2,30} (?:coupon|discount|offer|code|deal)\b)|"
+    r"to say|for)\s+"
 )
 _TOPIC_NOUN_RE = re.compile(
-    r"\b(?:a|an|previous|past|old|older|earlier|other|any|our)\s+(?P<t>[\w -]{3,40}?)\s+(?:emails?|newsletters?|"
+    r"\b(?:a|an|previous|past|old|older|earlier|other|any|our)\s+(?P<t>[\w -]{3,40}?)\s+(?:emails?|"
+    r"newsletters?|"
     r"campaigns?|sms|texts?|messages?|announcements?|reminders?|series|notes?|blasts?)\b"
 )
 _TOPIC_STOP = re.compile(
-    r"\s*(?:,|;|\bwith\b|\bin an?\b|\bin a\b|\busing\b|\bfor (?:the|our|my|all)?\s*(?:\w+ )?(?:customers|subscribers|"
+    r"\s*(?:,|;|\bwith\b|\bin an?\b|\bin a\b|\busing\b|\bfor (?:the|our|my|"
+    r"all)?\s*(?:\w+ )?(?:customers|subscribers|"
     r"segment|list|leads|contacts|people|users|vips?)\b|\bto (?:the|my|our|all)\b|\btone\b|\blayout\b|"
     r"\bplease\b|\bthen\b|\band then\b|\bsend\b).*$"
 )
 _AUDIENCE_RE = re.compile(
-    r"\b(?:for|to|targeting|aimed at|at|inviting|thanking|reminding|asking|telling|invite|thank|remind|informing)\s+(?P<a>(?:(?:the|my|our|all|all of my|all our|every|new|existing|"
+    r"\b(?:for|to|targeting|aimed at|at|inviting|thanking|reminding|asking|telling|invite|thank|remind|"
+    r"informing)\s+(?P<a>(?:(?:the|my|our|all|all of my|all our|every|new|existing|"
     r"current|recent|inactive|lapsed|loyal|vip|engaged|unengaged|potential|past|former|gold|premium|"
     r"first-time|repeat|trial|\w+ing)\s+)*(?:\w+\s+)?(?:customers|subscribers|members|leads|contacts|people|"
     r"users|buyers|shoppers|clients|partners|vips|fans|attendees|signups|prospects|readers|list|segment|"
     r"audience|everyone|donors|students|patients|guests)(?:\s+who\s+[^,.;]+)?)"
 )
-_GENERIC_TOPIC = {"email", "newsletter", "campaign", "sms", "text", "message", "new", "new email", "short", "long",
-                  "quick", "the", "my", "our", "draft", "it"}
+_GENERIC_TOPIC = {
+    "email",
+    "newsletter",
+    "campaign",
+    "sms",
+    "text",
+    "message",
+    "new",
+    "new email",
+    "short",
+    "long",
+    "quick",
+    "the",
+    "my",
+    "our",
+    "draft",
+    "it",
+}
 
 
 def _topic(text: str, taken: list[Slot]) -> list[Slot]:
     low = text.lower()
     candidates: list[tuple[int, str, bool]] = []
     for m in _TOPIC_TRIGGER.finditer(low):
-        candidates.append((m.end(), low[m.end():], True))
+        candidates.append((m.end(), low[m.end() :], True))
     for m in _TOPIC_NOUN_RE.finditer(low):
         candidates.append((m.start("t"), m.group("t"), False))
     for start, raw, after_trigger in candidates:
@@ -522,8 +711,11 @@ def _topic(text: str, taken: list[Slot]) -> list[Slot]:
         if after_trigger:
             start += len(raw) - len(stripped)
         raw = stripped
-        if after_trigger and re.match(r"(?:the |my |our |all |every |new )?(?:\w+ )?(?:customers|subscribers|segment|"
-                                      r"list|leads|contacts|people|users|vips?|attendees|partners|members)\b", raw):
+        if after_trigger and re.match(
+            r"(?:the |my |our |all |every |new )?(?:\w+ )?(?:customers|subscribers|segment|"
+            r"list|leads|contacts|people|users|vips?|attendees|partners|members)\b",
+            raw,
+        ):
             continue
         if not after_trigger:
             raw = re.sub(r"^\d+[\s-]?(?:email|step|part|message)s?\s*", "", raw)
@@ -535,7 +727,9 @@ def _topic(text: str, taken: list[Slot]) -> list[Slot]:
             continue
         if raw in ("them", "it", "him", "her", "those", "these", "this", "that", "us", "me", "everyone"):
             continue
-        if all(w in TONE_WORDS or w in LENGTH_WORDS or w in ("a", "an", "the", "new", "quick") for w in words):
+        if all(
+            w in TONE_WORDS or w in LENGTH_WORDS or w in ("a", "an", "the", "new", "quick") for w in words
+        ):
             continue
         end = start + len(raw)
         if any(t.start <= start and end <= t.end for t in taken if t.name == "when"):
@@ -554,23 +748,71 @@ def _audience(text: str) -> list[Slot]:
     if not m:
         return []
     a = m.group("a").strip()
-    return [Slot("audience", text[m.start("a"):m.start("a") + len(a)], text[m.start("a"):m.start("a") + len(a)],
-                 m.start("a"), m.start("a") + len(a))]
+    return [
+        Slot(
+            "audience",
+            text[m.start("a") : m.start("a") + len(a)],
+            text[m.start("a") : m.start("a") + len(a)],
+            m.start("a"),
+            m.start("a") + len(a),
+        )
+    ]
 
 
 _TAG_FREE_RES = [
-    re.compile(r"\btag(?:s|ged)?\s+(?:(?:him|her|them|it|this contact|these contacts|everyone|all|people|contacts|"
-               r"submitters|subscribers)\s+)?(?:as\s+(?:an?\s+)?)?"
-               r"['\"]?(?P<t>[\w][\w&.-]*)['\"]?(?=\s*$|[\s,.;!?])"),
+    re.compile(
+        r"\btag(?:s|ged)?\s+(?:(?:him|her|them|it|this contact|these contacts|everyone|all|people|contacts|"
+        r"submitters|subscribers)\s+)?(?:as\s+(?:an?\s+)?)?"
+        r"['\"]?(?P<t>[\w][\w&.-]*)['\"]?(?=\s*$|[\s,.;!?])"
+    ),
     re.compile(r"\b(?:the|a|an)\s+['\"]?(?P<t>[\w][\w&.-]*)['\"]?\s+(?:tag|label)\b"),
     re.compile(r"\b(?:tag|label)s?\s+(?:called\s+|named\s+)?['\"]?(?P<t>[\w][\w&.-]*)['\"]?"),
-    re.compile(r"\b(?:label(?:led)?|mark(?:ed)?)\s+(?:\w+\s+){0,3}?as\s+(?:an?\s+)?['\"]?(?P<t>[\w][\w&.-]*)"),
+    re.compile(
+        r"\b(?:label(?:led)?|mark(?:ed)?)\s+(?:\w+\s+){0,3}?as\s+(?:an?\s+)?['\"]?(?P<t>[\w][\w&.-]*)"
+    ),
     re.compile(r"\b(?:add|create|make|use)\s+['\"]?(?P<t>[\w][\w&.-]*)['\"]?\s+as\s+a\s+(?:new\s+)?tag\b"),
     re.compile(r"\btags?\s+(?:for|called|named)\s+['\"]?(?P<t>[\w][\w&. -]*?)['\"]?\s*$"),
 ]
-_NOT_A_TAG = {"him", "her", "them", "it", "this", "that", "these", "those", "to", "from", "on", "off", "the", "a",
-              "an", "as", "with", "everyone", "all", "contact", "contacts", "people", "tag", "tags", "list", "for",
-              "and", "is", "called", "named", "remove", "add", "new", "please", "in", "of", "my", "me"}
+_NOT_A_TAG = {
+    "him",
+    "her",
+    "them",
+    "it",
+    "this",
+    "that",
+    "these",
+    "those",
+    "to",
+    "from",
+    "on",
+    "off",
+    "the",
+    "a",
+    "an",
+    "as",
+    "with",
+    "everyone",
+    "all",
+    "contact",
+    "contacts",
+    "people",
+    "tag",
+    "tags",
+    "list",
+    "for",
+    "and",
+    "is",
+    "called",
+    "named",
+    "remove",
+    "add",
+    "new",
+    "please",
+    "in",
+    "of",
+    "my",
+    "me",
+}
 
 
 def _free_tags(text: str, taken: list[Slot]) -> list[Slot]:
@@ -579,28 +821,122 @@ def _free_tags(text: str, taken: list[Slot]) -> list[Slot]:
     for rx in _TAG_FREE_RES:
         for m in rx.finditer(low):
             t = m.group("t")
-            written = text[m.start("t"):]
-            # "tag Maria Garcia customer", "label Sarah Lee as VIP": a capitalised pair is the person, not the tag.
-            if re.match(r"[A-Z][a-z]+\s+[A-Z][a-z]+", written) or re.match(r"\S+\s+as\b(?!\s+an?\s+(?:new\s+)?tag)", low[m.start("t"):]):
+            written = text[m.start("t") :]
+            # "tag Maria Garcia customer", "label Sarah Lee as VIP": a capitalised pair is the person,
+            # not the tag.
+            if re.match(r"[A-Z][a-z]+\s+[A-Z][a-z]+", written) or re.match(
+                r"\S+\s+as\b(?!\s+an?\s+(?:new\s+)?tag)", low[m.start("t") :]
+            ):
                 continue
-            if t in _NOT_A_TAG or EMAIL_RE.fullmatch(t) or any(_overlaps((m.start("t"), m.end("t")), s) for s in taken):
+            if (
+                t in _NOT_A_TAG
+                or EMAIL_RE.fullmatch(t)
+                or any(_overlaps((m.start("t"), m.end("t")), s) for s in taken)
+            ):
                 continue
             if any(_overlaps(o, (m.start("t"), m.end("t"))) for o in out):
                 continue
-            out.append(Slot("tag", text[m.start("t"):m.end("t")], text[m.start("t"):m.end("t")],
-                            m.start("t"), m.end("t"), score=70.0))
+            out.append(
+                Slot(
+                    "tag",
+                    text[m.start("t") : m.end("t")],
+                    text[m.start("t") : m.end("t")],
+                    m.start("t"),
+                    m.end("t"),
+                    score=70.0,
+                )
+            )
     return out
 
 
 _PERSON_RE = re.compile(r"(?<![\w@.])([A-Z][a-z]+(?:[ -][A-Z][a-z'-]+){0,2})(?![\w@])")
 _NOT_NAMES = {
-    "I", "The", "A", "An", "My", "Our", "Can", "Could", "Please", "Send", "Show", "Add", "Create", "Find", "Tag",
-    "What", "How", "Why", "When", "Which", "Who", "Is", "Are", "Do", "Does", "Make", "Set", "Update", "Change",
-    "Delete", "Remove", "Hi", "Hey", "Hello", "Thanks", "Yes", "No", "Ok", "Okay", "Email", "Sms", "VIP", "Let",
-    "Give", "Tell", "Get", "Put", "New", "Note", "Task", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-    "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December", "Black", "Cyber", "Pro", "Plus", "Starter", "Enterprise", "Berlin",
-    "London", "Paris", "Germany", "France", "Canada", "Madrid", "Spanish", "German", "English", "French",
+    "I",
+    "The",
+    "A",
+    "An",
+    "My",
+    "Our",
+    "Can",
+    "Could",
+    "Please",
+    "Send",
+    "Show",
+    "Add",
+    "Create",
+    "Find",
+    "Tag",
+    "What",
+    "How",
+    "Why",
+    "When",
+    "Which",
+    "Who",
+    "Is",
+    "Are",
+    "Do",
+    "Does",
+    "Make",
+    "Set",
+    "Update",
+    "Change",
+    "Delete",
+    "Remove",
+    "Hi",
+    "Hey",
+    "Hello",
+    "Thanks",
+    "Yes",
+    "No",
+    "Ok",
+    "Okay",
+    "Email",
+    "Sms",
+    "VIP",
+    "Let",
+    "Give",
+    "Tell",
+    "Get",
+    "Put",
+    "New",
+    "Note",
+    "Task",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Black",
+    "Cyber",
+    "Pro",
+    "Plus",
+    "Starter",
+    "Enterprise",
+    "Berlin",
+    "London",
+    "Paris",
+    "Germany",
+    "France",
+    "Canada",
+    "Madrid",
+    "Spanish",
+    "German",
+    "English",
+    "French",
 }
 
 
@@ -621,10 +957,13 @@ def _people(text: str, taken: list[Slot]) -> list[Slot]:
         end = start + len(name)
         if any(_overlaps((start, end), s) for s in taken):
             continue
-        before = text[max(0, start - 30):start].lower()
-        cue = re.search(r"(?:named|called|contact|person|lead|customer|for|with|to|remind me to call|call|email|"
-                        r"about|on|tag|add|find|update|delete|remove|subscribe|unsubscribe|resubscribe|record|"
-                        r"profile|met)\s*$", before)
+        before = text[max(0, start - 30) : start].lower()
+        cue = re.search(
+            r"(?:named|called|contact|person|lead|customer|for|with|to|remind me to call|call|email|"
+            r"about|on|tag|add|find|update|delete|remove|subscribe|unsubscribe|resubscribe|record|"
+            r"profile|met)\s*$",
+            before,
+        )
         if len(words) >= 2 or cue or start == 0:
             if start == 0 and len(words) < 2:
                 continue
@@ -632,7 +971,7 @@ def _people(text: str, taken: list[Slot]) -> list[Slot]:
     return out
 
 
-# --------------------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -644,11 +983,16 @@ def extract_slots(text: str, catalog: Catalog | None = None) -> list[Slot]:
         low = text
     low = low.lower()
     slots: list[Slot] = []
-    emails = [Slot("email", m.group(0).lower(), m.group(0), m.start(), m.end()) for m in EMAIL_RE.finditer(text)]
+    emails = [
+        Slot("email", m.group(0).lower(), m.group(0), m.start(), m.end()) for m in EMAIL_RE.finditer(text)
+    ]
     urls = _paths(text)
     slots += emails + urls
-    slots += [Slot("phone", re.sub(r"[^\d+]", "", m.group(0)), m.group(0), m.start(), m.end())
-              for m in PHONE_RE.finditer(text) if not any(_overlaps((m.start(), m.end()), e) for e in emails)]
+    slots += [
+        Slot("phone", re.sub(r"[^\d+]", "", m.group(0)), m.group(0), m.start(), m.end())
+        for m in PHONE_RE.finditer(text)
+        if not any(_overlaps((m.start(), m.end()), e) for e in emails)
+    ]
     quoted = _quoted(text)
     slots += quoted
     names = [s for s in match_catalog(text, catalog) if not any(_overlaps(s, e) for e in emails + urls)]
@@ -666,24 +1010,35 @@ def extract_slots(text: str, catalog: Catalog | None = None) -> list[Slot]:
     slots += _lexicon_slots("layout", low, LAYOUTS)
     slots += _lexicon_slots("metric", low, METRICS)
     slots += _lexicon_slots("feature", low, FEATURES)
-    slots += _lexicon_slots("format", low, {v: tuple(k for k, vv in FORMATS.items() if vv == v) for v in
-                                           set(FORMATS.values())})
+    slots += _lexicon_slots(
+        "format", low, {v: tuple(k for k, vv in FORMATS.items() if vv == v) for v in set(FORMATS.values())}
+    )
     slots += _lexicon_slots("field", low, CONTACT_FIELDS)
     slots += _channel(low)
     slots += _named(text)
     slots += _set_to(text)
-    taken = [s for s in slots if s.name in CATALOG_KINDS or s.name in ("email", "quoted", "url", "when", "period")]
+    taken = [
+        s for s in slots if s.name in CATALOG_KINDS or s.name in ("email", "quoted", "url", "when", "period")
+    ]
     slots += _free_tags(text, [t for t in taken if t.name not in ("when", "period")])
     slots += _topic(text, taken)
     slots += _audience(text)
-    slots += _people(text, [s for s in slots if s.name in CATALOG_KINDS or s.name in ("email", "quoted", "period",
-                                                                                        "when", "layout", "tone")])
+    slots += _people(
+        text,
+        [
+            s
+            for s in slots
+            if s.name in CATALOG_KINDS or s.name in ("email", "quoted", "period", "when", "layout", "tone")
+        ],
+    )
     slots.sort(key=lambda s: (s.start, s.name))
     return slots
 
 
 def _percents(low: str) -> list[Slot]:
-    return [Slot("percent", float(m.group(1)), m.group(0), m.start(), m.end()) for m in PERCENT_RE.finditer(low)]
+    return [
+        Slot("percent", float(m.group(1)), m.group(0), m.start(), m.end()) for m in PERCENT_RE.finditer(low)
+    ]
 
 
 def first(slots: Sequence[Slot], name: str, *, strong_only: bool = False) -> Slot | None:

@@ -13,30 +13,72 @@ import unicodedata
 from agent.nlu.lexicon import concept_tokens
 
 UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
-    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
 }
 _ORDINAL_SUFFIX = {1: "st", 2: "nd", 3: "rd"}
 
 # Order matters: specific forms before the generic "n't" / "'s" rules.
 _CONTRACTIONS = [
-    (r"\bwon'?t\b", "will not"), (r"\bcan'?t\b", "cannot"), (r"\bshan'?t\b", "shall not"),
+    (r"\bwon'?t\b", "will not"),
+    (r"\bcan'?t\b", "cannot"),
+    (r"\bshan'?t\b", "shall not"),
     (r"\bain'?t\b", "is not"),
     (r"\b(do|does|did|is|are|was|were|has|have|had|should|would|could|must|need)n'?t\b", r"\1 not"),
     (r"\b(what|how|who|where|when|why|that|there|here|it|he|she)'s\b", r"\1 is"),
-    (r"\blet's\b", "let us"), (r"\bi'm\b", "i am"), (r"\bim\b", "i am"),
-    (r"\b(i|you|we|they)'re\b", r"\1 are"), (r"\b(i|you|we|they)'ve\b", r"\1 have"),
-    (r"\b(i|you|we|they|he|she|it)'ll\b", r"\1 will"), (r"\b(i|you|we|they|he|she)'d\b", r"\1 would"),
-    (r"\bwhats\b", "what is"), (r"\bhows\b", "how is"), (r"\bwhens\b", "when is"),
+    (r"\blet's\b", "let us"),
+    (r"\bi'm\b", "i am"),
+    (r"\bim\b", "i am"),
+    (r"\b(i|you|we|they)'re\b", r"\1 are"),
+    (r"\b(i|you|we|they)'ve\b", r"\1 have"),
+    (r"\b(i|you|we|they|he|she|it)'ll\b", r"\1 will"),
+    (r"\b(i|you|we|they|he|she)'d\b", r"\1 would"),
+    (r"\bwhats\b", "what is"),
+    (r"\bhows\b", "how is"),
+    (r"\bwhens\b", "when is"),
     # Possessives carry no meaning for us ("jane's phone" == "jane phone").
     (r"(\w)'s\b", r"\1"),
 ]
@@ -54,13 +96,18 @@ def ascii_fold(text: str) -> str:
     """Normalise unicode quotes, dashes and accents to plain ASCII where that is safe."""
     text = unicodedata.normalize("NFKC", text)
     return (
-        text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-        .replace("\u2013", "-").replace("\u2014", " - ").replace("\u00a0", " ")
+        text.replace("\u2019", "'")
+        .replace("\u2018", "'")
+        .replace("\u201c", '"')
+        .replace("\u201d", '"')
+        .replace("\u2013", "-")
+        .replace("\u2014", " - ")
+        .replace("\u00a0", " ")
     )
 
 
 def _number_groups(words: list[str]) -> list[str]:
-    """Split a run of number words into numbers: "twenty five" is one, "one two" and "two and three" are two."""
+    """Split a run of number words into numbers: "twenty five" is one; "one two", "two and three" are two."""
     out: list[str] = []
     total, current, last = 0, 0, ""
 
