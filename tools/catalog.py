@@ -9,3 +9,4 @@ from tools import content  # noqa: F401
 from tools import segments  # noqa: F401
 from tools import campaigns  # noqa: F401
 from tools import reports  # noqa: F401
+from tools import capabilities  # noqa: F401

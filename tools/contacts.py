@@ -132,6 +132,17 @@ def list_tags(runtime: ToolRuntime[TurnContext]) -> str:
         return dump_list("tag", contacts.list_tags(session, account_id=ctx.account_id))
 
 
+@ai_tool(risk=Risk.WRITE, area=AREA, examples=("Create a tag called Webinar 2026",))
+def create_tag(name: str, runtime: ToolRuntime[TurnContext]) -> str:
+    """Create a tag (without adding it to anyone yet).
+
+    Args:
+        name: the tag's name.
+    """
+    with unit_of_work(runtime) as (session, ctx):
+        return dump_object("tag", contacts.create_tag(session, account_id=ctx.account_id, name=name))
+
+
 @ai_tool(risk=Risk.READ, area=AREA, examples=("Show my lists", "How many subscribers does the Newsletter list have?"))
 def list_lists(runtime: ToolRuntime[TurnContext]) -> str:
     """List the account's lists with subscriber, unsubscribed and SMS-consent counts."""

@@ -91,14 +91,16 @@ def diagnose_campaign(session: Session, *, account_id: int, campaign_id: int, no
 
 
 def last_problem_campaign(session: Session, *, account_id: int) -> int | None:
-    """The most recent campaign that failed or never went out, for "why didn't my last campaign send?"."""
-    order = func.coalesce(Campaign.sent_at, Campaign.scheduled_at, Campaign.updated_at)
-    return session.scalars(
-        select(Campaign.id)
-        .where(
-            Campaign.account_id == account_id,
-            Campaign.status.in_([CampaignStatus.FAILED, CampaignStatus.SCHEDULED, CampaignStatus.SENDING]),
-        )
-        .order_by(order.desc())
-        .limit(1)
-    ).first()
+    """The campaign a user means by "why didn't my last campaign send?": the latest failed one, else one stuck
+    in sending, else one whose scheduled time has passed without it going out."""
+    order = func.coalesce(Campaign.scheduled_at, Campaign.updated_at).desc()
+    for status in (CampaignStatus.FAILED, CampaignStatus.SENDING, CampaignStatus.SCHEDULED):
+        found = session.scalars(
+            select(Campaign.id)
+            .where(Campaign.account_id == account_id, Campaign.status == status)
+            .order_by(order, Campaign.id.desc())
+            .limit(1)
+        ).first()
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,157 @@
+"""The offline model's loop: understand the user's message, call the next tool the plan needs, then answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage
+
+from agent.dialogue import dialogue_state
+from agent.nlu.parse import DialogueContext, ParseResult, Step, default_model, parse
+from agent.nlu.slots import Catalog
+from agent.offline.nlg import compose
+from agent.offline.planner import DONE, HANDLERS, Call, Env, Say
+from agent.offline.reading import CATALOG_KINDS, PLAN_KEY, Conversation, read_conversation, result_data
+
+GREETING = (
+    "Hi! I can build campaigns, segments and automations, answer performance questions with numbers and charts, "
+    "and explain failed sends. Try: 'How did my last newsletter do?' or 'What can you do?'"
+)
+OUT_OF_SCOPE = (
+    "I can only help with this marketing account: campaigns, segments, automations, contacts, deals and reports. "
+    "Try 'How did my emails do last month?' or ask 'What can you do?'."
+)
+INTENT_WORDS = {
+    "get_campaign_performance": "see how a campaign did", "get_period_performance": "see performance over a period",
+    "create_segment": "create a segment", "preview_segment": "count contacts matching some conditions",
+    "draft_campaign": "draft a campaign", "edit_campaign": "change a campaign", "send_campaign": "send a campaign",
+    "troubleshoot_campaign": "find out why a campaign did not send", "search_help": "look it up in the help pages",
+    "list_campaigns": "list your campaigns", "create_automation": "build an automation",
+}
+
+
+def _catalog(names: dict[str, list[str]]) -> Catalog:
+    return Catalog.of(**{CATALOG_KINDS[k]: v for k, v in names.items() if k in CATALOG_KINDS})
+
+
+@lru_cache(maxsize=512)
+def _parse_cached(text: str, catalog_key: tuple[tuple[str, tuple[str, ...]], ...], awaiting: str | None,
+                  slot: str | None, last_intent: str | None, cache_dir: str | None) -> ParseResult:
+    catalog = Catalog.of(**{k: list(v) for k, v in catalog_key})
+    context = DialogueContext(awaiting=awaiting, slot=slot, last_intent=last_intent)  # type: ignore[arg-type]
+    return parse(text, catalog, model=default_model(cache_dir), context=context)
+
+
+def understand(conv: Conversation, cache_dir: str | None) -> ParseResult:
+    """Parse the user's message, reading short answers in the light of what was asked last."""
+    catalog = _catalog(conv.catalog)
+    key = tuple(sorted((k, tuple(v)) for k, v in catalog.names.items()))
+    pending = conv.pending or {}
+    awaiting = "slot" if pending.get("missing") else ("confirmation" if pending.get("intent") else None)
+    return _parse_cached(conv.text, key, awaiting, pending.get("missing"), pending.get("intent"), cache_dir)
+
+
+def _resolve_pending(result: ParseResult, conv: Conversation) -> list[Step]:
+    """Turn "yes" into the proposed action, and an answer into the missing slot of the pending request."""
+    steps = list(result.steps)
+    pending = conv.pending
+    if not pending or not steps:
+        return steps
+    first = steps[0]
+    if first.intent == "confirm" and pending.get("intent") and not pending.get("missing"):
+        return [Step(text=pending.get("text", conv.text), intent=pending["intent"], confidence=1.0,
+                     slots=dict(pending.get("slots", {})))]
+    if first.intent == "deny":
+        return [Step(text=conv.text, intent="deny", confidence=1.0)]
+    missing = pending.get("missing")
+    if missing and (first.rejected or first.intent in ("out_of_scope", pending.get("intent"), "select")
+                    or len(conv.text.split()) <= 6):
+        value = first.slots.get(missing) or _answer_value(missing, first, conv.text)
+        if value is not None:
+            slots = {**pending.get("slots", {}), missing: value}
+            if missing == "contact" and "@" in str(value):
+                slots["email"] = value
+            return [Step(text=conv.text, intent=pending["intent"], confidence=1.0, slots=slots)]
+    return steps
+
+
+def _answer_value(missing: str, step: Step, text: str) -> Any:
+    if missing == "conditions":
+        return step.slots.get("conditions")
+    for key in (missing, "email", "contact", "name", "tag", "list", "when", "deal"):
+        if step.slots.get(key):
+            return step.slots[key]
+    cleaned = text.strip().strip(".!?\"'")
+    return cleaned or None
+
+
+def _message(text: str = "", *, calls: list[dict[str, Any]] | None = None, plan: dict[str, Any] | None = None) -> AIMessage:
+    return AIMessage(content=text, tool_calls=calls or [], additional_kwargs={PLAN_KEY: plan} if plan else {})
+
+
+def respond(messages: Sequence[BaseMessage], tool_names: set[str], *, cache_dir: str | None = None) -> AIMessage:
+    """Return the next AI message: a tool call the plan still needs, or the answer."""
+    conv = read_conversation(messages)
+    if not conv.text.strip():
+        return _message(GREETING)
+    result = understand(conv, cache_dir)
+    steps = _resolve_pending(result, conv)
+    state = dialogue_state([*conv.history, *conv.turn])
+
+    # A tool error ends the turn: explain it in the tool's own words (they say what to do).
+    for _plan, call, msg in conv.calls:
+        if msg is not None and msg.status == "error":
+            return _message(f"I couldn't {call['name'].replace('_', ' ')}: {str(result_data(msg)).removeprefix('Error: ')}")
+
+    said: list[str] = []
+    pending: dict[str, Any] | None = None
+    earlier: dict[int, Any] = {}
+    for index, step in enumerate(steps):
+        done = [
+            (call["name"], call["args"], result_data(msg), msg.status if msg is not None else "pending")
+            for plan, call, msg in conv.calls if plan.get("step") == index
+        ]
+        outcome = _step_outcome(step, index, conv, state, tool_names, done, earlier)
+        if isinstance(outcome, Call):
+            call = {"name": outcome.name, "args": outcome.args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+            return _message(calls=[call], plan={"step": index})
+        if isinstance(outcome, Say):
+            said.append(outcome.text)
+            pending = outcome.pending or pending
+            if outcome.pending:
+                break
+        successes = [d for _n, _a, d, status in done if status == "success"]
+        if successes:
+            earlier[index] = successes[-1]
+    answer = "\n\n".join([*(compose(d) for _p, _c, msg in conv.calls if (d := result_data(msg)) is not None), *said])
+    return _message(answer.strip() or "Done.", plan={"pending": pending} if pending else None)
+
+
+def _step_outcome(
+    step: Step, index: int, conv: Conversation, state: Any, tools: set[str],
+    done: list[tuple[str, dict[str, Any], Any, str]], earlier: dict[int, Any],
+) -> Call | Say | object:
+    intent = step.intent
+    if intent == "greeting":
+        return Say(GREETING)
+    if intent == "thanks":
+        return Say("You're welcome! Anything else?")
+    if intent == "deny":
+        return Say("OK, I won't do that.")
+    if intent == "confirm":
+        return Say("There's nothing waiting for a yes right now. What would you like to do?")
+    if step.rejected or intent == "out_of_scope":
+        guess = next((alt for alt, _p in step.alternatives if alt in INTENT_WORDS), None)
+        if step.rejected and guess:
+            return Say(f"I'm not sure I understood. Do you want to {INTENT_WORDS[guess]}?",
+                       pending={"intent": guess, "slots": dict(step.slots), "text": step.text})
+        return Say(OUT_OF_SCOPE)
+    handler = HANDLERS.get(intent)
+    if handler is None:
+        return Say(f"I understood that you want to {intent.replace('_', ' ')}, but I can't do that yet.")
+    env = Env(step=step, index=index, conv=conv, state=state, tools=tools, done=done, earlier=earlier)
+    outcome = handler(env)
+    return DONE if outcome is DONE else outcome

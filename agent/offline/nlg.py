@@ -1,0 +1,216 @@
+"""Answers composed from tool results: the numbers come from the results, the words from small templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def pct(x: Any) -> str:
+    return f"{float(x or 0):.1%}"
+
+
+def n(x: Any) -> str:
+    return f"{int(x or 0):,}"
+
+
+def _date(x: Any) -> str:
+    return str(x)[:10] if x else "not yet"
+
+
+def campaign_performance(d: dict[str, Any]) -> str:
+    lines = [
+        f"**{d['campaign_name']}** (sent {_date(d.get('sent_at'))}) was delivered to {n(d['delivered'])} contacts.",
+        f"- Open rate **{pct(d['open_rate'])}** ({n(d['unique_opens'])} unique opens, {n(d['opens'])} in all)",
+        f"- Click rate **{pct(d['click_rate'])}** ({n(d['unique_clicks'])} unique clickers), "
+        f"click-to-open {pct(d['click_to_open_rate'])}",
+        f"- {n(d['unsubscribes'])} unsubscribed ({pct(d['unsubscribe_rate'])}), {n(d['bounces'])} bounced "
+        f"({pct(d['bounce_rate'])})",
+    ]
+    notes = []
+    if d.get("bot_clicks_excluded"):
+        notes.append(f"{n(d['bot_clicks_excluded'])} bot clicks left out (BotSense)")
+    if d.get("mpp_opens_excluded"):
+        notes.append(f"{n(d['mpp_opens_excluded'])} Apple MPP opens left out")
+    if notes:
+        lines.append("Filters: " + "; ".join(notes) + ".")
+    return "\n".join(lines)
+
+
+def period_performance(d: dict[str, Any]) -> str:
+    t = d["totals"]
+    if not d["campaigns"]:
+        return f"No campaign was sent in {d['period']}."
+    best = max(d["campaigns"], key=lambda c: c["open_rate"])
+    worst = min(d["campaigns"], key=lambda c: c["open_rate"])
+    text = (
+        f"In {d['period']} you sent **{t['campaigns']} campaigns** to {n(t['delivered'])} recipients in all: "
+        f"open rate **{pct(t['open_rate'])}**, click rate **{pct(t['click_rate'])}**, click-to-open "
+        f"{pct(t['click_to_open_rate'])}, {n(t['unsubscribes'])} unsubscribes."
+    )
+    if len(d["campaigns"]) > 1:
+        text += (
+            f"\nBest open rate: {best['campaign']} ({pct(best['open_rate'])}); lowest: {worst['campaign']} "
+            f"({pct(worst['open_rate'])})."
+        )
+    return text
+
+
+def change_explanation(d: dict[str, Any]) -> str:
+    label = d["metric"].replace("_", " ")
+    direction = "fell" if d["change_points"] < 0 else "rose" if d["change_points"] > 0 else "held steady"
+    head = (
+        f"Your {label} {direction} from {pct(d['previous'])} to **{pct(d['current'])}** "
+        f"({d['change_points']:+.1f} points) in {d.get('period', 'this period')} compared with the period before."
+    )
+    return head + "\n" + "\n".join(f"- {r}" for r in d["reasons"])
+
+
+def segment_preview(d: dict[str, Any]) -> str:
+    sample = ", ".join(c["email"] for c in d.get("sample", [])[:3])
+    text = f"**{n(d['count'])} contacts** match: {d['description']}."
+    if sample:
+        text += f" For example: {sample}."
+    return text + " Say 'save it as a segment' to keep it."
+
+
+def segment(d: dict[str, Any]) -> str:
+    return f"Segment **{d['name']}** matches {n(d.get('count'))} contacts right now: {d.get('summary', '')}."
+
+
+def diagnosis(d: dict[str, Any]) -> str:
+    text = d["summary"]
+    extra = d["causes"][1:]
+    if extra:
+        text += "\n" + "\n".join(f"- {c}" for c in extra)
+    if d.get("fixes"):
+        text += "\nTo fix it: " + " ".join(d["fixes"])
+    return text
+
+
+def send_result(d: dict[str, Any]) -> str:
+    text = f"Sent **{d['campaign_name']}** to {n(d['sent'])} contacts."
+    left = []
+    if d.get("excluded_unsubscribed"):
+        left.append(f"{n(d['excluded_unsubscribed'])} unsubscribed")
+    if d.get("excluded_bounced"):
+        left.append(f"{n(d['excluded_bounced'])} bounced")
+    if d.get("excluded_no_consent"):
+        left.append(f"{n(d['excluded_no_consent'])} without SMS consent")
+    if left:
+        text += " Left out: " + ", ".join(left) + "."
+    if d.get("held_quiet_hours"):
+        text += f" {n(d['held_quiet_hours'])} are held until their local sending hours."
+    if d.get("credits_charged"):
+        text += f" {n(d['credits_charged'])} SMS credits used."
+    return text
+
+
+def campaign(d: dict[str, Any]) -> str:
+    status = d.get("status", "")
+    text = f"**{d['name']}** ({d.get('channel', 'email')}, {status})"
+    if d.get("subject"):
+        text += f"\nSubject: {d['subject']}"
+    if d.get("preheader"):
+        text += f"\nPreheader: {d['preheader']}"
+    if d.get("layout"):
+        text += f"\nLayout: {d['layout']}"
+    audience = ", ".join(d.get("list_names") or []) + (f" segment {d['segment_name']}" if d.get("segment_name") else "")
+    if audience.strip():
+        text += f"\nAudience: {audience.strip()}"
+    if status == "draft":
+        text += "\nIt's a draft: ask me to change it, send a test, schedule it or send it."
+    return text
+
+
+def clicks_report(d: dict[str, Any]) -> str:
+    links = sorted((l for l in d["links"] if not l.get("is_honeypot")), key=lambda l: -l["unique_clicks"])[:5]
+    text = f"**{d['campaign_name']}**: {n(d['unique_clickers'])} people clicked ({n(d['total_clicks'])} clicks)."
+    if links:
+        text += "\n" + "\n".join(f"- {l['url']}: {n(l['unique_clicks'])} unique, {n(l['clicks'])} total" for l in links)
+    if d.get("bot_clicks_excluded"):
+        text += f"\n{n(d['bot_clicks_excluded'])} bot clicks were left out."
+    return text
+
+
+def help_pages(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return "I couldn't find a help page about that."
+    top = items[0]
+    text = f"{top['text'].strip()}\n\n(Source: help page '{top['title']}', section '{top['section']}'.)"
+    if len(items) > 1:
+        text += " See also: " + ", ".join(f"'{i['title']}'" for i in items[1:]) + "."
+    return text
+
+
+def _label(kind: str, item: dict[str, Any]) -> str:
+    name = item.get("name") or item.get("title") or item.get("email") or item.get("campaign_name") or f"#{item.get('id')}"
+    extra = {
+        "list": lambda i: f"{n(i.get('subscriber_count'))} subscribers",
+        "tag": lambda i: f"{n(i.get('contact_count'))} contacts",
+        "campaign": lambda i: f"{i.get('status', '')}{', sent ' + _date(i['sent_at']) if i.get('sent_at') else ''}",
+        "deal": lambda i: f"{i.get('currency', '')} {float(i.get('value', 0)):,.0f}, {i.get('stage', '')}, {i.get('status', '')}",
+        "segment": lambda i: i.get("summary", ""),
+        "contact": lambda i: i.get("name", ""),
+        "pipeline": lambda i: f"{len(i.get('stages', []))} stages, {n(i.get('open_deal_count'))} open deals",
+        "automation": lambda i: i.get("status", ""),
+        "campaign_performance": lambda i: f"open {pct(i.get('open_rate'))}, click {pct(i.get('click_rate'))}",
+        "brand_kit": lambda i: "primary" if i.get("is_primary") else "",
+    }.get(kind, lambda i: "")(item)
+    return f"**{name}**" + (f" ({extra})" if extra else "")
+
+
+def listing(d: dict[str, Any]) -> str:
+    kind = d.get("item_kind", "item")
+    items = d.get("items", [])
+    if kind == "help_page":
+        return help_pages(items)
+    if not items:
+        return f"There are no {kind.replace('_', ' ')}s to show."
+    total = d.get("total", len(items))
+    head = f"{n(total)} {kind.replace('_', ' ')}{'s' if total != 1 else ''}" + (
+        f" (showing {len(items)})" if total > len(items) else ""
+    ) + ":"
+    return head + "\n" + "\n".join(f"{i}. {_label(kind, item)}" for i, item in enumerate(items[:15], 1))
+
+
+def generic(d: dict[str, Any]) -> str:
+    kind = str(d.get("object", "result")).replace("_", " ")
+    name = d.get("name") or d.get("title") or d.get("email") or ""
+    if name:
+        return f"Done: {kind} **{name}**."
+    fields = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d.items() if k != "object" and isinstance(v, int | float | str))
+    return f"{kind.capitalize()}: {fields}."
+
+
+def capabilities(d: dict[str, Any]) -> str:
+    lines = ["Here is what I can do:"]
+    for area, info in d["areas"].items():
+        example = f" e.g. \"{info['examples'][0]}\"" if info["examples"] else ""
+        lines.append(f"- **{area}**:{example}")
+    lines.append("Sending, scheduling, activating, deleting and bulk changes always ask for your approval first.")
+    return "\n".join(lines)
+
+
+COMPOSERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "campaign_performance": campaign_performance,
+    "period_performance": period_performance,
+    "change_explanation": change_explanation,
+    "segment_preview": segment_preview,
+    "segment": segment,
+    "diagnosis": diagnosis,
+    "send_result": send_result,
+    "campaign": campaign,
+    "clicks_report": clicks_report,
+    "list": listing,
+    "capabilities": capabilities,
+}
+
+
+def compose(data: Any) -> str:
+    """One result in words."""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, dict):
+        return COMPOSERS.get(str(data.get("object")), generic)(data)
+    return str(data)
