@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from langchain_core.tools import BaseTool, tool
 from langgraph.prebuilt import ToolRuntime
+from langgraph.prebuilt.tool_node import ToolInvocationError
 from langgraph.types import interrupt
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -99,8 +100,13 @@ def dump_list(kind: str, items: list[BaseModel] | list[dict[str, Any]], **extra:
     return json.dumps({"object": "list", "item_kind": kind, "items": rows, **extra}, default=str)
 
 
-def render_domain_error(error: DomainError) -> str:
-    """Domain errors become an error tool message the model can act on; other exceptions stay bugs."""
+def render_domain_error(error: DomainError | ToolInvocationError) -> str:
+    """Domain errors and malformed arguments become an error tool message the model can act on.
+
+    Every other exception is a bug and propagates.
+    """
+    if isinstance(error, ToolInvocationError):
+        return f"Error: the arguments were not valid for this tool: {str(error).strip()}"
     return f"Error: {error.message}"
 
 

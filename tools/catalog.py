@@ -10,3 +10,5 @@ from tools import segments  # noqa: F401
 from tools import campaigns  # noqa: F401
 from tools import reports  # noqa: F401
 from tools import capabilities  # noqa: F401
+from tools import automations  # noqa: F401
+from tools import ideas  # noqa: F401

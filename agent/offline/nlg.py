@@ -156,6 +156,7 @@ def _label(kind: str, item: dict[str, Any]) -> str:
         "automation": lambda i: i.get("status", ""),
         "campaign_performance": lambda i: f"open {pct(i.get('open_rate'))}, click {pct(i.get('click_rate'))}",
         "brand_kit": lambda i: "primary" if i.get("is_primary") else "",
+        "idea": lambda i: f"{i.get('body', '')} Say: \"{i.get('prompt', '')}\"",
     }.get(kind, lambda i: "")(item)
     return f"**{name}**" + (f" ({extra})" if extra else "")
 
