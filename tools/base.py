@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Union
 
 from langchain_core.tools import BaseTool, tool
 from langgraph.prebuilt import ToolRuntime
@@ -108,6 +109,15 @@ def render_domain_error(error: DomainError | ToolInvocationError) -> str:
     if isinstance(error, ToolInvocationError):
         return f"Error: the arguments were not valid for this tool: {str(error).strip()}"
     return f"Error: {error.message}"
+
+
+# ToolNode reads the handled exception types from the signature's *evaluated* annotation, which
+# `from __future__ import annotations` turns into a string; give it the real Union.
+render_domain_error.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [inspect.Parameter("error", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                       annotation=Union[DomainError, ToolInvocationError])],  # noqa: UP007
+    return_annotation=str,
+)
 
 
 class Decision(BaseModel):
