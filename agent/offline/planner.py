@@ -104,6 +104,9 @@ def _campaign_phrase(env: Env) -> str | None:
         words = [w for w in m.group(1).split() if w not in ("last", "latest", "recent")]
         if len(words) > 1 or any(w in MONTHS for w in words):
             return " ".join(words)
+    month_noun = re.search(rf"\b({'|'.join(MONTHS)})\s+((?:\w+\s+){{0,2}}?{CAMPAIGN_NOUNS})s?\b", low)
+    if month_noun:
+        return f"{month_noun.group(1)} {month_noun.group(2)}"
     period = str(env.slot("period") or "").lower()
     if period in MONTHS:
         noun = re.search(CAMPAIGN_NOUNS, low)
@@ -305,6 +308,14 @@ def _days(duration: Any) -> int | None:
     return total or None
 
 
+def list_tags(env: Env) -> Outcome:
+    tag = env.slot("tag")
+    # "How many contacts have the tag X?" is a count of one tag, not a listing of all tags.
+    if tag and re.search(r"\b(?:how many|count|number of|who has|who have)\b", env.step.text.lower()):
+        return _call(env, "preview_segment", {"conditions": [{"type": "tag", "tag": tag, "op": "has"}]})
+    return _call(env, "list_tags", {})
+
+
 def contact_ref(env: Env) -> str | None:
     value = env.slot("contact", "email")
     if value:
@@ -441,7 +452,7 @@ HANDLERS: dict[str, Callable[[Env], Outcome]] = {
     "resubscribe_contact": list_member_handler("resubscribe_contact"),
     "create_list": _simple("create_list", name="name"),
     "list_lists": _simple("list_lists"),
-    "list_tags": _simple("list_tags"),
+    "list_tags": list_tags,
     "create_tag": _simple("create_tag", name="tag"),
     "list_deals": _simple("list_deals", pipeline="pipeline", stage="stage", status="status", owner="owner"),
     "get_deal": lambda env: _call(env, "get_deal", {"deal": deal_ref(env)}) if deal_ref(env) else _ask(env, "Which deal?", "deal"),
