@@ -226,7 +226,7 @@ _LABEL_LEAD = re.compile(
     r"\s+(?:of|for|about|on)\s+"
 )
 _SALE = re.compile(
-    r"(?i)^(?P<occ>(?:[\w'-]+\s+){0,3}?(?:sale|deals?|event))(?:\s+(?:on|of|for)\s+(?P<rest>.+))?$"
+    r"(?i)^(?P<occ>(?:[\w'-]+\s+){0,3}?(?:sale|deals?|event|treat|gift))(?:\s+(?:on|of|for)\s+(?P<rest>.+))?$"
 )
 _EVENT_NOUN = re.compile(
     r"(?i)^(?:webinar|workshop|event|class|meetup|conference|open house|tasting|party|summit|masterclass"
@@ -645,7 +645,6 @@ def _plan(spec: _Spec) -> _Plan:
 
     intros = _pick(rng, copy["intro"], slots)
     units.append(_Unit(0, "intro", intros[0]))
-    units.extend(_Unit(5, "intro", s) for s in intros[1:2])
     units.append(_Unit(1, "opener", rng.choice(vocab["opener"])))
     offers = _pick(rng, copy["offer"], slots)
     if offers:
