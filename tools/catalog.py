@@ -12,3 +12,4 @@ from tools import reports  # noqa: F401
 from tools import capabilities  # noqa: F401
 from tools import automations  # noqa: F401
 from tools import ideas  # noqa: F401
+from tools import drafting  # noqa: F401

@@ -64,6 +64,7 @@ def create_segment(
     name: str,
     conditions: list[dict[str, Any]],
     match: Literal["all", "any"] = "all",
+    rename_if_taken: bool = False,
     runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
 ) -> str:
     """Save a named segment from conditions; returns it with how many contacts it matches now.
@@ -72,8 +73,11 @@ def create_segment(
         name: the segment's name (unique in the account).
         conditions: the conditions, see below.
         match: "all" (AND) or "any" (OR).
+        rename_if_taken: when you chose the name yourself, set true to get "Name (2)" instead of an error.
     """
     with unit_of_work(runtime) as (session, ctx):
+        if rename_if_taken:
+            name = segments.available_name(session, account_id=ctx.account_id, name=name)
         out = segments.create_segment(
             session, account_id=ctx.account_id, name=name, tree=_tree(conditions, match), now=ctx.now
         )

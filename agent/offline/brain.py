@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from functools import lru_cache
@@ -101,10 +102,17 @@ def respond(messages: Sequence[BaseMessage], tool_names: set[str], *, cache_dir:
     steps = _resolve_pending(result, conv)
     state = dialogue_state([*conv.history, *conv.turn])
 
-    # A tool error ends the turn: explain it in the tool's own words (they say what to do).
-    for _plan, call, msg in conv.calls:
+    # A tool error ends the turn: explain it in the tool's own words (they say what to do). A question back
+    # ("Which list ...?") becomes a pending request, so the user's short answer completes it.
+    for plan, call, msg in conv.calls:
         if msg is not None and msg.status == "error":
-            return _message(f"I couldn't {call['name'].replace('_', ' ')}: {str(result_data(msg)).removeprefix('Error: ')}")
+            reason = str(result_data(msg)).removeprefix("Error: ")
+            asked = re.match(r"Which (\w+)", reason)
+            step = steps[plan.get("step", 0)] if plan.get("step", 0) < len(steps) else None
+            if asked and step is not None:
+                pending = {"intent": step.intent, "slots": dict(step.slots), "missing": asked.group(1).lower()}
+                return _message(f"One more thing: {reason}", plan={"pending": pending})
+            return _message(f"I couldn't {call['name'].replace('_', ' ')}: {reason}")
 
     said: list[str] = []
     pending: dict[str, Any] | None = None
@@ -126,8 +134,21 @@ def respond(messages: Sequence[BaseMessage], tool_names: set[str], *, cache_dir:
         successes = [d for _n, _a, d, status in done if status == "success"]
         if successes:
             earlier[index] = successes[-1]
-    answer = "\n\n".join([*(compose(d) for _p, _c, msg in conv.calls if (d := result_data(msg)) is not None), *said])
+    answer = "\n\n".join([*(compose(d) for d in _shown_results(conv)), *said])
     return _message(answer.strip() or "Done.", plan={"pending": pending} if pending else None)
+
+
+def _shown_results(conv: Conversation) -> list[Any]:
+    """This turn's results worth reporting: a campaign shown before it was sent is superseded by the send."""
+    results = [d for _p, _c, msg in conv.calls if (d := result_data(msg)) is not None]
+    later_names = [
+        {str(d.get("campaign_name") or d.get("campaign") or "") for d in results[i + 1:] if isinstance(d, dict)}
+        for i in range(len(results))
+    ]
+    return [
+        d for i, d in enumerate(results)
+        if not (isinstance(d, dict) and d.get("object") == "campaign" and d.get("name") in later_names[i])
+    ]
 
 
 def _step_outcome(

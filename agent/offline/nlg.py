@@ -193,6 +193,24 @@ def capabilities(d: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def automation(d: dict[str, Any]) -> str:
+    text = f"Automation **{d['name']}** ({d.get('status', 'inactive')})."
+    if d.get("description"):
+        text += f"\n{d['description']}"
+    if d.get("emails"):
+        text += "\nDraft emails: " + ", ".join(d["emails"]) + "."
+    if d.get("status") == "inactive":
+        text += "\nIt is not running yet: say 'activate it' when you're ready (you'll be asked to approve)."
+    return text
+
+
+def spam_report(d: dict[str, Any]) -> str:
+    text = f"Spam check for **{d.get('campaign', 'the campaign')}**: score {d['score']:.1f} (threshold {d['threshold']:.1f}), {d['verdict']}."
+    for hit in d.get("hits", [])[:5]:
+        text += f"\n- {hit['explanation']} Fix: {hit['fix']}"
+    return text
+
+
 COMPOSERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "campaign_performance": campaign_performance,
     "period_performance": period_performance,
@@ -205,6 +223,8 @@ COMPOSERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "clicks_report": clicks_report,
     "list": listing,
     "capabilities": capabilities,
+    "automation": automation,
+    "spam_report": spam_report,
 }
 
 

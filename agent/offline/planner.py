@@ -193,19 +193,33 @@ def list_campaigns(env: Env) -> Outcome:
                                          "period": env.slot("period"), "limit": env.slot("count")})
 
 
-def _audience(env: Env) -> tuple[str | None, str | None]:
+def _audience(env: Env, *, from_reference: bool = False) -> tuple[str | None, str | None]:
+    """The segment or list the user named; with ``from_reference``, "for them" may point at a segment in play."""
+    if from_reference and any(r.step is not None for r in env.step.references):
+        # "... then draft an email for them": the segment the earlier step just made, by its real name.
+        hit = env.ref("segment")
+        if hit and hit.get("object") == "segment":
+            return hit.get("name"), None
     segment = env.slot("segment")
     lst = env.slot("list")
-    hit = env.ref("segment")
-    if not segment and hit and hit.get("object") == "segment":
-        segment = hit.get("name")
+    if not segment and not lst:
+        # "the VIP segment" that is not in the catalog: pass the words on, the tool answers with suggestions.
+        m = re.search(r"\b(?:the|my|our)\s+([\w' -]{2,40}?)\s+(segment|list)\b", env.step.text, re.IGNORECASE)
+        if m:
+            segment, lst = (m.group(1), None) if m.group(2).lower() == "segment" else (None, m.group(1))
+    if from_reference and not segment and not lst:
+        hit = env.ref("segment")
+        if hit and hit.get("object") == "segment":
+            segment = hit.get("name")
     return segment, lst
 
 
 def draft(env: Env) -> Outcome:
-    segment, lst = _audience(env)
-    topic = env.slot("topic") or env.step.text
+    segment, lst = _audience(env, from_reference=True)
+    topic = _topic(env)
+    offer = re.search(r"\b(\d{1,2}\s?% off|free shipping|buy one,? get one(?: free)?|bogo)\b", env.step.text, re.IGNORECASE)
     return _call(env, "draft_campaign", {
+        "offer": offer.group(1) if offer else None,
         "topic": topic, "channel": env.slot("channel"), "tone": env.slot("tone"), "length": env.slot("length"),
         "layout": env.slot("layout"), "segment": segment, "list_name": lst, "brand_kit": env.slot("brand_kit"),
     })
@@ -223,8 +237,48 @@ def edit_campaign(env: Env) -> Outcome:
     })
 
 
+def _campaign_or_ask(env: Env) -> str | None:
+    """A campaign the user clearly means; "it" with nothing in play is asked about, never guessed."""
+    campaign = env.slot("campaign") or _quoted(env.step.text) or env.ref_name("campaign")
+    if campaign:
+        return str(campaign)
+    if re.search(r"\b(?:last|latest|most recent)\b", env.step.text.lower()):
+        return "last"
+    named = re.search(rf"\b(?:the|my|our)\s+([\w' &:-]{{2,60}}?)\s+{CAMPAIGN_NOUNS}\b", env.step.text, re.IGNORECASE)
+    return named.group(1) if named else None
+
+
+def _quoted(text: str) -> str | None:
+    m = re.search(r"[\"“']([^\"”']{2,120})[\"”']", text)
+    return m.group(1) if m else None
+
+
+def _topic(env: Env) -> str:
+    """What the email is about, without the audience words ("... for the VIP segment")."""
+    text = env.step.text
+    slot = env.slot("topic")
+    if slot and not re.search(r"\b(?:segment|list)\b", str(slot), re.IGNORECASE):
+        return str(slot)
+    m = re.search(
+        r"\b(?:draft|write|create|make|compose|build|prepare)\s+(?:me\s+)?(?:an?|the|my|our|some)?\s*"
+        r"(?P<t>.+?)\s+(?:email|e-mail|newsletter|sms|text|campaign|message)\b(?P<rest>.*)",
+        text, re.IGNORECASE,
+    )
+    if m:
+        topic = m.group("t").strip()
+        about = re.search(r"\b(?:about|on|for)\s+(?P<a>.+?)(?:\s+(?:for|to)\s+the\s+[\w' -]+\s+(?:segment|list))?$",
+                          m.group("rest").strip(), re.IGNORECASE)
+        if about and not re.search(r"\b(?:segment|list)\b", about.group("a"), re.IGNORECASE):
+            topic = f"{topic} {about.group('a')}".strip()
+        if topic:
+            return topic
+    return text
+
+
 def send(env: Env) -> Outcome:
-    campaign = env.slot("campaign") or env.ref_name("campaign")
+    campaign = _campaign_or_ask(env)
+    if campaign is None:
+        return _ask(env, "Which campaign should I send? Give me its name.", "campaign")
     segment, lst = _audience(env)
     if (segment or lst) and not env.done and campaign and "edit_campaign" in env.tools:
         return Call("edit_campaign", {"campaign": campaign, "segment": segment, "list_name": lst,
@@ -235,7 +289,9 @@ def send(env: Env) -> Outcome:
 
 
 def schedule(env: Env) -> Outcome:
-    campaign = env.slot("campaign") or env.ref_name("campaign")
+    campaign = _campaign_or_ask(env)
+    if campaign is None:
+        return _ask(env, "Which campaign should I schedule? Give me its name.", "campaign")
     when = env.slot("when")
     if not when:
         return _ask(env, "When should it go out? For example 'tomorrow 9am' or '2026-12-01 10:00'.", "when")
@@ -274,7 +330,8 @@ def create_segment(env: Env) -> Outcome:
         return _ask(env, "Who should be in the segment? Describe them, e.g. 'opened in the last 90 days but never "
                          "bought' or 'tagged VIP in Berlin'.", "conditions")
     match = (env.slot("conditions") or {}).get("root", {}).get("match", "all") if isinstance(env.slot("conditions"), dict) else "all"
-    return _call(env, "create_segment", {"name": _segment_name(env, conditions), "conditions": conditions, "match": match})
+    return _call(env, "create_segment", {"name": _segment_name(env, conditions), "conditions": conditions,
+                                         "match": match, "rename_if_taken": not env.slot("name")})
 
 
 def preview_segment(env: Env) -> Outcome:
@@ -293,7 +350,7 @@ def automation(env: Env) -> Outcome:
     days = _days(duration)
     return _call(env, "create_automation", {
         "kind": env.slot("kind"), "emails": env.slot("count"), "wait_days": days,
-        "trigger_list": env.slot("list"), "trigger_tag": env.slot("tag"), "topic": env.conv.text,
+        "trigger_list": env.slot("list"), "trigger_tag": env.slot("tag"), "topic": env.slot("topic"),
     })
 
 

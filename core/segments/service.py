@@ -144,6 +144,16 @@ def _check_unique(session: Session, *, account_id: int, name: str, except_id: in
         )
 
 
+def available_name(session: Session, *, account_id: int, name: str) -> str:
+    """Return ``name``, or "name (2)", "name (3)"... when a segment already uses it."""
+    base = _clean_name(name)
+    taken = {n.lower() for n in session.scalars(select(Segment.name).where(Segment.account_id == account_id))}
+    candidate, k = base, 2
+    while candidate.lower() in taken:
+        candidate, k = f"{base} ({k})", k + 1
+    return candidate
+
+
 def _get_row(session: Session, *, account_id: int, segment: int | str) -> Segment:
     return resolve(session, Segment, account_id=account_id, ref=segment, kind="segment")
 
