@@ -1,10 +1,11 @@
 """Import every table so ``Base.metadata`` is complete (for Alembic and ``create_all``)."""
 
 from core.accounts.models import Account, User
+from core.auth.models import AnswerRating, ApiKey, ThreadMetadata
 from core.automations.models import Automation, ScoreDefinition, ScoreValue
 from core.billing.models import ActivityEntry, SmsCreditEntry
-from core.chats.models import ActionRecord, ChatThread
 from core.campaigns.models import Campaign, CampaignLink, CampaignSend, EngagementEvent
+from core.chats.models import ActionRecord, ChatThread
 from core.commerce.models import AbandonedCart, Order, OrderItem
 from core.contacts.models import (
     Contact,
@@ -29,10 +30,10 @@ from core.segments.models import Segment
 from core.tracking.models import CustomEvent, PageVisit, TrackedDomain
 
 __all__ = [
-    "AbandonedCart", "Account", "ActionRecord", "ActivityEntry", "Automation", "Base", "BrandKit", "BusinessGoal", "Campaign",
+    "AbandonedCart", "Account", "ActionRecord", "ActivityEntry", "AnswerRating", "ApiKey", "Automation", "Base", "BrandKit", "BusinessGoal", "Campaign",
     "CampaignLink", "CampaignSend", "ChatThread", "Contact", "ContactFieldValue", "ContactTag", "CrmAccount", "CustomEvent",
     "CustomField", "Deal", "DealTask", "EngagementEvent", "Form", "FormSubmission", "ListSubscription",
     "MailingList", "Note", "Order", "OrderItem", "PageVisit", "Pipeline", "SavedResponse",
     "SavedResponseCategory", "ScoreDefinition", "ScoreValue", "Segment", "SmsCreditEntry", "Stage", "Tag",
-    "TrackedDomain", "User",
+    "ThreadMetadata", "TrackedDomain", "User",
 ]

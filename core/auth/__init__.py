@@ -1,0 +1,2 @@
+"""API access: per-user API keys, the per-account rate limit, and what API clients store (answer ratings,
+thread metadata)."""
