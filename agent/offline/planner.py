@@ -226,7 +226,9 @@ def draft(env: Env) -> Outcome:
 
 
 def edit_campaign(env: Env) -> Outcome:
-    campaign = env.slot("campaign") or env.ref_name("campaign")
+    # An edit with no object named ("make the tone warmer") is about the campaign in play, usually the draft.
+    in_play = env.state.resolve("campaign")
+    campaign = env.slot("campaign") or env.ref_name("campaign") or (in_play or {}).get("name")
     if not campaign:
         return Say("Which campaign should I change? Name it, or draft one first.")
     segment, lst = _audience(env)

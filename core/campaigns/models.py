@@ -40,6 +40,8 @@ class Campaign(Base):
     brand_kit_id: Mapped[int | None] = mapped_column(
         ForeignKey("brand_kits.id", ondelete="SET NULL"), default=None
     )
+    # For AI-drafted emails: the brief, style and seed, so a follow-up ("make it shorter") can regenerate it.
+    draft_meta: Mapped[dict[str, Any] | None] = mapped_column(JsonType, default=None)
     link_tracking: Mapped[bool] = mapped_column(Boolean, default=True)
     predictive_sending: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)

@@ -122,3 +122,51 @@ async def test_what_can_you_do_comes_from_the_registry(chat) -> None:
     result = await chat("what can you do?")
     assert _tools(result) == ["describe_capabilities"]
     assert "Reports" in result.answer and "approval" in result.answer
+
+
+async def test_multi_step_segment_then_draft_for_them(chat, demo_world) -> None:
+    import json
+
+    result = await chat(
+        "create a segment of people who opened in the last 90 days but never bought, then draft a win-back email for them"
+    )
+    assert _tools(result) == ["create_segment", "draft_campaign"]
+    segment = json.loads(result.tool_results[0].output)
+    draft = json.loads(result.tool_results[1].output)
+    assert draft["segment_name"] == segment["name"] and draft["status"] == "draft"
+    assert segment["count"] > 0 and f"{segment['count']:,}" in result.answer
+
+
+async def test_draft_then_follow_up_edits_the_same_campaign(chat, demo_world) -> None:
+    import json
+
+    from core.content.copywriter import word_count
+
+    first = await chat("write a friendly email about our new hiking boots with 20% off")
+    assert _tools(first) == ["draft_campaign"]
+    draft = json.loads(first.tool_results[0].output)
+    assert "%" in (draft["preheader"] + draft["subject"] + json.dumps(draft["blocks"])) or "20" in json.dumps(draft)
+    shorter = await chat("make it shorter")
+    assert _tools(shorter) == ["edit_campaign"]
+    edited = json.loads(shorter.tool_results[0].output)
+    assert edited["id"] == draft["id"]
+    assert word_count(edited["blocks"]) <= 0.75 * word_count(draft["blocks"])
+    playful = await chat("make the tone more playful")
+    assert json.loads(playful.tool_results[0].output)["id"] == draft["id"]
+
+
+async def test_it_with_nothing_in_play_is_asked_not_guessed(chat) -> None:
+    result = await chat("send it now")
+    assert result.tool_calls == [] and "Which campaign" in result.answer
+
+
+async def test_automation_asks_for_the_trigger_list_then_builds_an_inactive_draft(chat) -> None:
+    import json
+
+    first = await chat("build a 3-email welcome series with 2 days between")
+    assert "Which list" in first.answer
+    second = await chat("Newsletter")
+    assert _tools(second) == ["create_automation"]
+    built = json.loads(second.tool_results[-1].output)
+    assert built["status"] == "inactive" and len(built["emails"]) == 3
+    assert "wait 2 days" in built["description"]
