@@ -10,7 +10,16 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from agent.checkpoint import open_checkpointer
-from agent.events import ApprovalRequest, ErrorEvent, FinalAnswer, RunEnded, RunStarted, Token, ToolFinished, ToolStarted
+from agent.events import (
+    ApprovalRequest,
+    ErrorEvent,
+    FinalAnswer,
+    RunEnded,
+    RunStarted,
+    Token,
+    ToolFinished,
+    ToolStarted,
+)
 from agent.graph import build_graph
 from agent.models import make_model
 from agent.run import AgentDeps, run_turn

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from langgraph.prebuilt import ToolRuntime
 
-from tools.context import TurnContext
 from core.accounts import service as accounts
 from core.accounts.features import FEATURES
 from tools.base import Risk, ai_tool, dump, unit_of_work
+from tools.context import TurnContext
 
 
 @ai_tool(

@@ -17,9 +17,9 @@ from langgraph.types import interrupt
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from tools.context import TurnContext
 from core.chats.service import find_action, record_action
 from core.errors import DomainError, InvalidRequest
+from tools.context import TurnContext
 
 
 class Risk(StrEnum):

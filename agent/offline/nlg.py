@@ -124,10 +124,10 @@ def campaign(d: dict[str, Any]) -> str:
 
 
 def clicks_report(d: dict[str, Any]) -> str:
-    links = sorted((l for l in d["links"] if not l.get("is_honeypot")), key=lambda l: -l["unique_clicks"])[:5]
+    links = sorted((lk for lk in d["links"] if not lk.get("is_honeypot")), key=lambda lk: -lk["unique_clicks"])[:5]
     text = f"**{d['campaign_name']}**: {n(d['unique_clickers'])} people clicked ({n(d['total_clicks'])} clicks)."
     if links:
-        text += "\n" + "\n".join(f"- {l['url']}: {n(l['unique_clicks'])} unique, {n(l['clicks'])} total" for l in links)
+        text += "\n" + "\n".join(f"- {lk['url']}: {n(lk['unique_clicks'])} unique, {n(lk['clicks'])} total" for lk in links)
     if d.get("bot_clicks_excluded"):
         text += f"\n{n(d['bot_clicks_excluded'])} bot clicks were left out."
     return text
