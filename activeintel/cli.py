@@ -34,6 +34,30 @@ def _build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: bring the schema to the newest version")
+
+    serve = sub.add_parser("serve", help="run the server: web chat, WebSocket chat, Agent Protocol API, REST")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--demo-contacts", type=int, default=None,
+        help="contacts in the demo account built on first start (default 2000; 0: no demo account)",
+    )
+    serve.add_argument(
+        "--limit-concurrency", type=int, default=None, help="answer 503 above this many open connections"
+    )
+
+    keys = sub.add_parser("keys", help="API keys: create, list, revoke")
+    keys_sub = keys.add_subparsers(dest="action", required=True)
+    create = keys_sub.add_parser("create", help="create a key for a user (shown once)")
+    create.add_argument("--account", required=True, help="account id or name")
+    create.add_argument("--user", required=True, help="the user's email")
+    create.add_argument("--name", default="default", help="a label for the key (default 'default')")
+    listing = keys_sub.add_parser("list", help="list an account's keys (never the secrets)")
+    listing.add_argument("--account", required=True, help="account id or name")
+    listing.add_argument("--user", default=None, help="only this user's keys (email)")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("--account", required=True, help="account id or name")
+    revoke.add_argument("key", help="the key's id or prefix (as `keys list` shows)")
     return parser
 
 
@@ -49,6 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         from activeintel.chat_command import run_chat
 
         return run_chat(settings, args)
+    if args.command == "serve":
+        from server.commands import run_serve
+
+        return run_serve(settings, args)
+    if args.command == "keys":
+        from server.commands import run_keys
+
+        return run_keys(settings, args)
     if args.command == "db":
         from core.db import make_engine, upgrade_database
 
