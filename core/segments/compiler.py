@@ -79,24 +79,36 @@ RANK_TAG, RANK_LIST, RANK_FIELD, RANK_DEAL, RANK_CAMPAIGN_EVENT, RANK_ACTIVITY, 
 
 @dataclass(frozen=True)
 class Membership:
-    """The contact has (or, negated, has not) rows matching ``where``; with ``having``, enough of them."""
+    """The contact has (or, negated, has not) rows matching ``where``; with ``having``, enough of them.
+
+    The account filter is kept apart so SQLite can be kept from planning around it: without statistics
+    SQLite may pick a table's account_id index over the contact_id (probes) or tag/list/field index
+    (lists) that actually narrows the search, so there it is written ``account_id + 0 = :id``.
+    ``list_by_scope`` marks tables whose account-leading index is the right way to build a list.
+    """
 
     contact_col: Any
     where: tuple[ColumnElement[bool], ...]
     negate: bool
     rank: int
+    scope_col: Any
+    account_id: int
+    hide_scope: bool
+    list_by_scope: bool = False
     having: ColumnElement[bool] | None = None
+
+    def scope(self, *, listing: bool) -> ColumnElement[bool]:
+        """The account filter, hidden from SQLite's index choice unless it should drive a list."""
+        if self.hide_scope and not (listing and self.list_by_scope):
+            return (self.scope_col + 0) == self.account_id
+        return self.scope_col == self.account_id
 
     def as_exists(self) -> ColumnElement[bool]:
         """Correlated EXISTS: one index probe per contact tested (aggregates are counted per contact)."""
-        stmt = exists().where(self.contact_col == Contact.id, *self.where)
+        where = (self.contact_col == Contact.id, self.scope(listing=False), *self.where)
+        stmt = exists().where(*where)
         if self.having is not None:
-            stmt = exists(
-                select(literal(1))
-                .where(self.contact_col == Contact.id, *self.where)
-                .group_by(self.contact_col)
-                .having(self.having)
-            )
+            stmt = exists(select(literal(1)).where(*where).group_by(self.contact_col).having(self.having))
         return not_(stmt) if self.negate else stmt
 
     def as_hashed(self) -> ColumnElement[bool]:
@@ -112,11 +124,39 @@ class Membership:
         clause = Contact.id.in_(self._ids())
         return not_(clause) if self.negate else clause
 
+    def list_where(self) -> tuple[ColumnElement[bool], ...]:
+        """The filters of the rows behind the list form."""
+        return (self.contact_col.isnot(None), self.scope(listing=True), *self.where)
+
     def _ids(self) -> Select[Any]:
-        stmt = select(self.contact_col.label("contact_id")).where(self.contact_col.isnot(None), *self.where)
+        stmt = select(self.contact_col.label("contact_id")).where(*self.list_where())
         if self.having is not None:
             stmt = stmt.group_by(self.contact_col).having(self.having)
         return stmt
+
+
+def _member(
+    ctx: _Ctx,
+    table: Any,
+    contact_col: Any,
+    where: list[ColumnElement[bool]] | tuple[ColumnElement[bool], ...],
+    *,
+    negate: bool,
+    rank: int,
+    having: ColumnElement[bool] | None = None,
+    list_by_scope: bool = False,
+) -> Membership:
+    return Membership(
+        contact_col,
+        tuple(where),
+        negate,
+        rank,
+        table.account_id,
+        ctx.account_id,
+        ctx.dialect == "sqlite",
+        list_by_scope,
+        having,
+    )
 
 
 Piece = ColumnElement[bool] | Membership
@@ -170,11 +210,24 @@ def load_context(session: Session, *, account_id: int, now: datetime, estimate: 
 def compile(session: Session, *, account_id: int, tree: SegmentTree, now: datetime) -> Select[tuple[int]]:  # noqa: A001
     """Compile ``tree`` into a SELECT of the ids of this account's matching contacts."""
     ctx = load_context(session, account_id=account_id, now=now)
-    return select(Contact.id).where(Contact.account_id == account_id, group_clause(ctx, tree.root, "root"))
+    return select(Contact.id).where(contact_filter(ctx, tree))
+
+
+def contact_filter(ctx: _Ctx, tree: SegmentTree) -> ColumnElement[bool]:
+    """The WHERE clause on ``contacts``: this account's contacts that match the tree."""
+    clause, driven = _group(ctx, tree.root, "root")
+    # With a driving IN list, SQLite must loop over it by rowid rather than over the account's contacts.
+    scope = (Contact.account_id + 0) if driven else Contact.account_id
+    return and_(scope == ctx.account_id, clause)
 
 
 def group_clause(ctx: _Ctx, group: Group, path: str) -> ColumnElement[bool]:
     """Combine a group's conditions with AND/OR (negated when the group says so)."""
+    return _group(ctx, group, path)[0]
+
+
+def _group(ctx: _Ctx, group: Group, path: str) -> tuple[ColumnElement[bool], bool]:
+    """Compile a group; the flag says whether an IN list drives it (SQLite AND groups only)."""
     pieces: list[Piece] = []
     subgroups: list[ColumnElement[bool]] = []
     for i, node in enumerate(group.conditions):
@@ -183,14 +236,17 @@ def group_clause(ctx: _Ctx, group: Group, path: str) -> ColumnElement[bool]:
             subgroups.append(group_clause(ctx, node, child))
         else:
             pieces.append(condition_piece(ctx, node, child))
+    driven = False
     if ctx.dialect != "sqlite":
         parts = _postgres_parts(group, pieces) + subgroups
     elif group.match == "any":
         parts = [p.as_in() if isinstance(p, Membership) else p for p in pieces] + subgroups
     else:
-        parts = _sqlite_and(ctx, pieces) + subgroups
+        parts = _sqlite_and(ctx, pieces)
+        driven = not group.negate and any(isinstance(p, Membership) and not p.negate for p in pieces)
+        parts += subgroups
     combined = and_(*parts) if group.match == "all" else or_(*parts)
-    return not_(combined) if group.negate else combined
+    return (not_(combined) if group.negate else combined), driven
 
 
 def _postgres_parts(group: Group, pieces: list[Piece]) -> list[ColumnElement[bool]]:
@@ -239,7 +295,7 @@ def _estimate(ctx: _Ctx, m: Membership) -> int:
     """
     if not ctx.estimate:
         return m.rank
-    capped = select(literal(1)).where(*m.where).limit(DRIVER_PROBE_CAP).subquery()
+    capped = select(literal(1)).where(*m.list_where()).limit(DRIVER_PROBE_CAP).subquery()
     return int(ctx.session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
@@ -356,9 +412,10 @@ def _field(ctx: _Ctx, node: FieldCondition, path: str) -> Piece:
     else:
         col = ContactFieldValue.value_text
         pred = _column_compare(col, kind, positive, value)
-    where = [ContactFieldValue.account_id == ctx.account_id, ContactFieldValue.field_id == custom.id, pred]
+    where = [ContactFieldValue.field_id == custom.id, pred]
     # A contact without a stored value is "empty": negative operators include it.
-    return Membership(ContactFieldValue.contact_id, tuple(where), node.op in _NEGATIVE_OPS, RANK_FIELD)
+    cfv = ContactFieldValue
+    return _member(ctx, cfv, cfv.contact_id, where, negate=node.op in _NEGATIVE_OPS, rank=RANK_FIELD)
 
 
 def _column_compare(col: Any, kind: str, op: str, value: Any) -> ColumnElement[bool]:
@@ -439,19 +496,16 @@ def _datetime_compare(ctx: _Ctx, col: Any, op: str, value: Any, path: str) -> Co
 
 def _tag(ctx: _Ctx, node: TagCondition, path: str) -> Piece:
     tag = _lookup(ctx, "tag", Tag, node.tag, f"{path}.tag")
-    where = [ContactTag.account_id == ctx.account_id, ContactTag.tag_id == tag.id]
-    return Membership(ContactTag.contact_id, tuple(where), node.op == "has_not", RANK_TAG)
+    where = [ContactTag.tag_id == tag.id]
+    return _member(ctx, ContactTag, ContactTag.contact_id, where, negate=node.op == "has_not", rank=RANK_TAG)
 
 
 def _list(ctx: _Ctx, node: ListCondition, path: str) -> Piece:
     lst = _lookup(ctx, "list", MailingList, node.list, f"{path}.list")
     wanted = SubscriptionStatus.UNSUBSCRIBED if node.op == "unsubscribed" else SubscriptionStatus.SUBSCRIBED
-    where = [
-        ListSubscription.account_id == ctx.account_id,
-        ListSubscription.list_id == lst.id,
-        ListSubscription.email_status == wanted,
-    ]
-    return Membership(ListSubscription.contact_id, tuple(where), node.op == "not_subscribed", RANK_LIST)
+    sub = ListSubscription
+    where = [sub.list_id == lst.id, sub.email_status == wanted]
+    return _member(ctx, sub, sub.contact_id, where, negate=node.op == "not_subscribed", rank=RANK_LIST)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -466,7 +520,7 @@ def _count_having(min_count: int) -> ColumnElement[bool] | None:
 def _engagement(ctx: _Ctx, node: EngagementCondition, path: str) -> Piece:
     e = EngagementEvent
     action = EventType(node.action)
-    where: list[ColumnElement[bool]] = [e.account_id == ctx.account_id, e.type == action]
+    where: list[ColumnElement[bool]] = [e.type == action]
     where += _range(e.occurred_at, ctx.period(node.period))
     if node.campaign is not None:
         try:
@@ -491,24 +545,36 @@ def _engagement(ctx: _Ctx, node: EngagementCondition, path: str) -> Piece:
     if node.url is not None:
         where.append(url_match(e.url, node.url))
     rank = RANK_CAMPAIGN_EVENT if node.campaign is not None else RANK_ENGAGEMENT
-    return Membership(e.contact_id, tuple(where), node.op == "has_not", rank, _count_having(node.min_count))
+    return _member(
+        ctx,
+        e,
+        e.contact_id,
+        where,
+        negate=node.op == "has_not",
+        rank=rank,
+        having=_count_having(node.min_count),
+        list_by_scope=True,
+    )
 
 
 def _page_visit(ctx: _Ctx, node: PageVisitCondition) -> Piece:
     v = PageVisit
-    where = [
-        v.account_id == ctx.account_id,
-        url_match(v.url, node.url),
-        *_range(v.visited_at, ctx.period(node.period)),
-    ]
-    return Membership(
-        v.contact_id, tuple(where), node.op == "has_not", RANK_ACTIVITY, _count_having(node.min_count)
+    where = [url_match(v.url, node.url), *_range(v.visited_at, ctx.period(node.period))]
+    return _member(
+        ctx,
+        v,
+        v.contact_id,
+        where,
+        negate=node.op == "has_not",
+        rank=RANK_ACTIVITY,
+        having=_count_having(node.min_count),
+        list_by_scope=True,
     )
 
 
 def _purchase(ctx: _Ctx, node: PurchaseCondition) -> Piece:
     o = Order
-    where: list[ColumnElement[bool]] = [o.account_id == ctx.account_id, o.status == OrderStatus.PLACED]
+    where: list[ColumnElement[bool]] = [o.status == OrderStatus.PLACED]
     where += _range(o.placed_at, ctx.period(node.period))
     if node.product or node.category:
         item_where = [OrderItem.account_id == ctx.account_id, OrderItem.order_id == o.id]
@@ -522,20 +588,32 @@ def _purchase(ctx: _Ctx, node: PurchaseCondition) -> Piece:
         cents = int((node.min_total * 100).to_integral_value())
         spent = func.sum(o.total_cents) >= cents
         having = spent if having is None else and_(having, spent)
-    return Membership(o.contact_id, tuple(where), node.op == "has_not", RANK_ACTIVITY, having)
+    return _member(
+        ctx,
+        o,
+        o.contact_id,
+        where,
+        negate=node.op == "has_not",
+        rank=RANK_ACTIVITY,
+        having=having,
+        list_by_scope=True,
+    )
 
 
 def _event(ctx: _Ctx, node: EventCondition) -> Piece:
     ev = CustomEvent
-    where = [
-        ev.account_id == ctx.account_id,
-        ev.name == node.name.strip(),
-        *_range(ev.occurred_at, ctx.period(node.period)),
-    ]
+    where = [ev.name == node.name.strip(), *_range(ev.occurred_at, ctx.period(node.period))]
     if node.value is not None:
         where.append(ev.value == node.value)
-    return Membership(
-        ev.contact_id, tuple(where), node.op == "has_not", RANK_ACTIVITY, _count_having(node.min_count)
+    return _member(
+        ctx,
+        ev,
+        ev.contact_id,
+        where,
+        negate=node.op == "has_not",
+        rank=RANK_ACTIVITY,
+        having=_count_having(node.min_count),
+        list_by_scope=True,
     )
 
 
@@ -557,17 +635,17 @@ def _score(ctx: _Ctx, node: ScoreCondition, path: str) -> Piece:
         "eq": node.value == 0,
     }[node.op]
     if score.target == ScoreTarget.CONTACT:
-        where = [sv.account_id == ctx.account_id, sv.score_id == score.id, sv.deal_id.is_(None)]
+        where = [sv.score_id == score.id, sv.deal_id.is_(None)]
         if zero_passes:
-            return Membership(sv.contact_id, (*where, not_(points_ok)), True, RANK_FIELD)
-        return Membership(sv.contact_id, (*where, points_ok), False, RANK_FIELD)
+            return _member(ctx, sv, sv.contact_id, [*where, not_(points_ok)], negate=True, rank=RANK_FIELD)
+        return _member(ctx, sv, sv.contact_id, [*where, points_ok], negate=False, rank=RANK_FIELD)
     deal_points = [sv.account_id == ctx.account_id, sv.score_id == score.id, sv.deal_id == Deal.id]
     deal_ok = (
         not_(exists().where(*deal_points, not_(points_ok)))
         if zero_passes
         else exists().where(*deal_points, points_ok)
     )
-    return Membership(Deal.contact_id, (Deal.account_id == ctx.account_id, deal_ok), False, RANK_DEAL)
+    return _member(ctx, Deal, Deal.contact_id, [deal_ok], negate=False, rank=RANK_DEAL)
 
 
 def _deal(ctx: _Ctx, node: DealCondition, path: str) -> Piece:
@@ -609,7 +687,7 @@ def _deal(ctx: _Ctx, node: DealCondition, path: str) -> Piece:
             pred = _date_compare(ctx, d.forecast_close_date, node.op, value, path)
     else:
         pred = _column_compare(d.source, "text", node.op, value)
-    return Membership(d.contact_id, (d.account_id == ctx.account_id, pred), False, RANK_DEAL)
+    return _member(ctx, d, d.contact_id, [pred], negate=False, rank=RANK_DEAL)
 
 
 def _number_with_empty(col: Any, op: str, value: Any) -> ColumnElement[bool]:

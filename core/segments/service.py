@@ -44,7 +44,7 @@ def describe_tree(tree: dict[str, Any] | SegmentTree) -> str:
 
 def _where(session: Session, *, account_id: int, tree: SegmentTree, now: datetime) -> ColumnElement[bool]:
     ctx = compiler.load_context(session, account_id=account_id, now=now)
-    return compiler.group_clause(ctx, tree.root, "root")
+    return compiler.contact_filter(ctx, tree)
 
 
 def count_contacts(
@@ -52,7 +52,7 @@ def count_contacts(
 ) -> int:
     """Count this account's contacts matching ``tree``."""
     where = _where(session, account_id=account_id, tree=parse_tree(tree), now=now)
-    stmt = select(func.count(Contact.id)).where(Contact.account_id == account_id, where)
+    stmt = select(func.count(Contact.id)).where(where)
     return int(session.scalar(stmt) or 0)
 
 
@@ -67,7 +67,7 @@ def sample_contacts(
     where = _where(session, account_id=account_id, tree=parse_tree(tree), now=now)
     stmt = (
         select(Contact.id, Contact.email, Contact.first_name, Contact.last_name)
-        .where(Contact.account_id == account_id, where)
+        .where(where)
         .order_by(Contact.id)
         .limit(limit)
     )
