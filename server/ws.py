@@ -37,6 +37,7 @@ CLOSE_TOO_BIG = 1009
 CLOSE_IDLE = 4000
 CLOSE_SLOW_CONSUMER = 4008
 CLOSE_UNAUTHORIZED = 4401
+SURFACES = ("web", "sidebar")
 CLIENT_TYPES = ("auth", "message", "decision", "cancel", "resume", "ping")
 
 
@@ -82,6 +83,15 @@ def _thread_ref(msg: dict[str, Any]) -> str | None:
             "thread_id must be a chat id (a string), or 'new' / null for a new chat.", field="thread_id"
         )
     return thread_id
+
+
+def _surface(msg: dict[str, Any]) -> str:
+    surface = msg.get("surface") or "web"
+    if surface not in SURFACES:
+        raise InvalidRequest(
+            f"surface {surface!r} is not allowed; choose one of: 'web', 'sidebar'.", field="surface"
+        )
+    return str(surface)
 
 
 def _page(msg: dict[str, Any]) -> PageContext | None:
@@ -312,7 +322,7 @@ class ChatConnection:
                 thread_id=_thread_ref(msg),
                 text=text,
                 page=_page(msg),
-                surface=str(msg.get("surface") or "web")[:20],
+                surface=_surface(msg),
             )
             await self._accepted(run, ref)
         elif kind == "decision":
