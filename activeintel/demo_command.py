@@ -23,7 +23,9 @@ def parse_now(raw: str | None) -> datetime:
         try:
             day = date.fromisoformat(raw.strip())
         except ValueError:
-            raise DomainError(f"--now {raw!r} is not a date; use the form YYYY-MM-DD, e.g. 2026-06-15.") from None
+            raise DomainError(
+                f"--now {raw!r} is not a date; use the form YYYY-MM-DD, e.g. 2026-06-15."
+            ) from None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
@@ -41,12 +43,19 @@ def summary_table(s: DemoSummary) -> Table:
         ("plan", f"{s.plan} + {', '.join(s.addons) or 'no add-ons'}"),
         ("industry / time zone", f"{s.industry} / {s.timezone}"),
         ("BotSense", "on" if s.botsense_enabled else "off"),
-        ("contacts", f"{s.contacts:,} (" + ", ".join(f"{k} {v:,}" for k, v in sorted(s.contacts_by_status.items()))
-         + ")"),
+        (
+            "contacts",
+            f"{s.contacts:,} ("
+            + ", ".join(f"{k} {v:,}" for k, v in sorted(s.contacts_by_status.items()))
+            + ")",
+        ),
         ("lists / subscriptions", f"{s.lists} / {s.subscriptions:,}"),
         ("tags / tagged contacts", f"{s.tags} / {s.tagged_contacts:,}"),
         ("campaigns", ", ".join(f"{k} {v}" for k, v in sorted(s.campaigns_by_status.items()))),
-        ("sends", f"{s.sends:,} (" + ", ".join(f"{k} {v:,}" for k, v in sorted(s.sends_by_status.items())) + ")"),
+        (
+            "sends",
+            f"{s.sends:,} (" + ", ".join(f"{k} {v:,}" for k, v in sorted(s.sends_by_status.items())) + ")",
+        ),
         ("events", f"{s.events_total:,}"),
     ]
     for e in s.events:
@@ -81,15 +90,25 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     engine = make_engine(url)
     where = engine.url.render_as_string(hide_password=True)
     if not args.quiet:
-        console.print(f"Building {args.contacts:,} contacts (seed {args.seed}, history to {now:%Y-%m-%d}) in {where}")
+        console.print(
+            f"Building {args.contacts:,} contacts (seed {args.seed}, history to {now:%Y-%m-%d}) in {where}"
+        )
     try:
         if args.quiet:
             summary = build_demo_account(
-                engine, contacts=args.contacts, seed=args.seed, now=now, name=args.name, data_dir=settings.data_dir
+                engine,
+                contacts=args.contacts,
+                seed=args.seed,
+                now=now,
+                name=args.name,
+                data_dir=settings.data_dir,
             )
         else:
             with Progress(
-                TextColumn("{task.description:<32}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn("{task.description:<32}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
                 console=console,
             ) as bars:
                 tasks: dict[str, int] = {}
@@ -100,8 +119,13 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
                     bars.update(tasks[stage], completed=done, total=total)
 
                 summary = build_demo_account(
-                    engine, contacts=args.contacts, seed=args.seed, now=now, name=args.name,
-                    data_dir=settings.data_dir, progress=progress,
+                    engine,
+                    contacts=args.contacts,
+                    seed=args.seed,
+                    now=now,
+                    name=args.name,
+                    data_dir=settings.data_dir,
+                    progress=progress,
                 )
     except DomainError as e:
         console.print(f"[red]{e}[/red]")

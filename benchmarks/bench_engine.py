@@ -36,8 +36,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from alembic import command
-from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -47,9 +46,8 @@ sys.path.insert(0, str(ROOT))
 import core.models  # noqa: E402,F401
 from core.accounts.models import Account  # noqa: E402
 from core.campaigns.models import Campaign, CampaignSend  # noqa: E402
-from core.db import Base, make_engine, make_session_factory  # noqa: E402
+from core.db import make_engine, make_session_factory, upgrade_database  # noqa: E402
 from core.demo import build_demo_account, summarize_account  # noqa: E402
-from core.migrations.runner import alembic_config  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 DEFAULT_PG = "postgresql+psycopg://127.0.0.1:5432/activeintel_bench"
@@ -68,9 +66,25 @@ TREE = {
 }
 TARGETS = {"sqlite": {"segment": 2.0, "campaign": 0.5}, "postgres": {"segment": 1.0, "campaign": 0.5}}
 METRIC_FIELDS = [
-    "sends", "delivered", "opens", "unique_opens", "clicks", "unique_clicks", "open_rate", "click_rate",
-    "click_to_open_rate", "unsubscribes", "unsubscribe_rate", "bounces", "bounce_rate", "replies", "forwards",
-    "shares", "bot_opens_excluded", "bot_clicks_excluded", "mpp_opens_excluded",
+    "sends",
+    "delivered",
+    "opens",
+    "unique_opens",
+    "clicks",
+    "unique_clicks",
+    "open_rate",
+    "click_rate",
+    "click_to_open_rate",
+    "unsubscribes",
+    "unsubscribe_rate",
+    "bounces",
+    "bounce_rate",
+    "replies",
+    "forwards",
+    "shares",
+    "bot_opens_excluded",
+    "bot_clicks_excluded",
+    "mpp_opens_excluded",
 ]
 
 
@@ -94,7 +108,8 @@ class Timing:
         return statistics.median(self.runs)
 
     def text(self) -> str:
-        return f"median {self.median:.3f} s (first {self.runs[0]:.3f}, min {min(self.runs):.3f}, max {max(self.runs):.3f})"
+        first, low, high = self.runs[0], min(self.runs), max(self.runs)
+        return f"median {self.median:.3f} s (first {first:.3f}, min {low:.3f}, max {high:.3f})"
 
 
 def repeat(fn: Callable[[], Any], runs: int) -> tuple[Timing, Any]:
@@ -120,7 +135,9 @@ def prepare_postgres(url: str, reuse: bool) -> Engine:
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        ).first()
         if exists and not reuse:
             conn.execute(text(f'DROP DATABASE "{target.database}" WITH (FORCE)'))
             exists = None
@@ -131,10 +148,8 @@ def prepare_postgres(url: str, reuse: bool) -> Engine:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """A fresh database gets the models' schema stamped at the newest revision (as the test fixtures do)."""
-    if not inspect(engine).get_table_names():
-        Base.metadata.create_all(engine)
-        command.stamp(alembic_config(engine), "head")
+    """Bring the schema to the newest migration (the generator does it too; a reused database needs it)."""
+    upgrade_database(engine)
 
 
 def database_size(engine: Engine, backend: str, sqlite_path: Path) -> dict[str, Any]:
@@ -144,16 +159,24 @@ def database_size(engine: Engine, backend: str, sqlite_path: Path) -> dict[str, 
         return {"database_mb": round(sqlite_path.stat().st_size / 2**20, 1)}
     with engine.connect() as conn:
         total = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
-        tables = conn.execute(text(
-            "SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables ORDER BY 2 DESC LIMIT 5"
-        )).all()
-    return {"database_mb": round(total / 2**20, 1), "largest_tables_mb": {t: round(s / 2**20, 1) for t, s in tables}}
+        tables = conn.execute(
+            text(
+                "SELECT relname, pg_total_relation_size(relid) FROM pg_stat_user_tables "
+                "ORDER BY 2 DESC LIMIT 5"
+            )
+        ).all()
+    return {
+        "database_mb": round(total / 2**20, 1),
+        "largest_tables_mb": {t: round(s / 2**20, 1) for t, s in tables},
+    }
 
 
 # ---------------------------------------------------------------------------------------------- build
 
 
-def build_or_reuse(engine: Engine, args: argparse.Namespace, now: datetime, data_dir: Path) -> tuple[int, dict]:
+def build_or_reuse(
+    engine: Engine, args: argparse.Namespace, now: datetime, data_dir: Path
+) -> tuple[int, dict]:
     name = f"Bench {args.contacts}"
     with engine.connect() as conn:
         existing = conn.execute(select(Account.id).where(Account.name == name)).scalar()
@@ -171,20 +194,20 @@ def build_or_reuse(engine: Engine, args: argparse.Namespace, now: datetime, data
     log(f"building {args.contacts:,} contacts (seed {args.seed}, history to {now:%Y-%m-%d})")
     t0 = time.perf_counter()
     summary = build_demo_account(
-        engine, contacts=args.contacts, seed=args.seed, now=now, name=name, data_dir=data_dir, progress=progress
+        engine,
+        contacts=args.contacts,
+        seed=args.seed,
+        now=now,
+        name=name,
+        data_dir=data_dir,
+        progress=progress,
     )
     seconds = time.perf_counter() - t0
-    return summary.account_id, {"reused": False, "generation_seconds": round(seconds, 1),
-                                "generation_peak_rss_mb": round(rss_mb())}
-
-
-def vacuum(engine: Engine, backend: str) -> float:
-    """Set visibility maps and statistics after the load (what autovacuum does a little later on its own)."""
-    t0 = time.perf_counter()
-    if backend == "postgres":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM (ANALYZE)")
-    return time.perf_counter() - t0
+    return summary.account_id, {
+        "reused": False,
+        "generation_seconds": round(seconds, 1),
+        "generation_peak_rss_mb": round(rss_mb()),
+    }
 
 
 # ---------------------------------------------------------------------------------------------- pandas side
@@ -225,24 +248,39 @@ class Frames:
 
 
 def load_frames(engine: Engine, account_id: int) -> Frames:
-    events = read(engine, "SELECT campaign_id, contact_id, type, occurred_at, is_bot, is_mpp FROM engagement_events "
-                          "WHERE account_id = :a", account_id)
+    events = read(
+        engine,
+        "SELECT campaign_id, contact_id, type, occurred_at, is_bot, is_mpp FROM engagement_events "
+        "WHERE account_id = :a",
+        account_id,
+    )
     events["occurred_at"] = as_utc(events["occurred_at"])
     events["is_bot"] = events["is_bot"].astype(bool)
     events["is_mpp"] = events["is_mpp"].astype(bool)
-    orders = read(engine, "SELECT contact_id, status, placed_at FROM orders WHERE account_id = :a", account_id)
+    orders = read(
+        engine, "SELECT contact_id, status, placed_at FROM orders WHERE account_id = :a", account_id
+    )
     orders["placed_at"] = as_utc(orders["placed_at"])
-    campaigns = read(engine, "SELECT id, name, channel, sent_at FROM campaigns WHERE account_id = :a", account_id)
+    campaigns = read(
+        engine, "SELECT id, name, channel, sent_at FROM campaigns WHERE account_id = :a", account_id
+    )
     campaigns["sent_at"] = as_utc(campaigns["sent_at"])
-    botsense = bool(read(engine, "SELECT botsense_enabled FROM accounts WHERE id = :a", account_id).iloc[0, 0])
+    botsense = bool(
+        read(engine, "SELECT botsense_enabled FROM accounts WHERE id = :a", account_id).iloc[0, 0]
+    )
     return Frames(
         contacts=read(engine, "SELECT id FROM contacts WHERE account_id = :a", account_id),
         tags=read(engine, "SELECT id, name FROM tags WHERE account_id = :a", account_id),
-        contact_tags=read(engine, "SELECT contact_id, tag_id FROM contact_tags WHERE account_id = :a", account_id),
+        contact_tags=read(
+            engine, "SELECT contact_id, tag_id FROM contact_tags WHERE account_id = :a", account_id
+        ),
         orders=orders,
         events=events,
-        sends=read(engine, "SELECT campaign_id, contact_id, status FROM campaign_sends WHERE account_id = :a",
-                   account_id),
+        sends=read(
+            engine,
+            "SELECT campaign_id, contact_id, status FROM campaign_sends WHERE account_id = :a",
+            account_id,
+        ),
         campaigns=campaigns,
         botsense=botsense,
     )
@@ -252,16 +290,22 @@ def pandas_segment(f: Frames, now: datetime) -> int:
     """Opened (no bots) in the last 90 days AND tagged VIP AND no placed order in the last 90 days."""
     start, end = pd.Timestamp(now - timedelta(days=90)), pd.Timestamp(now)
     ev = f.events
-    opened_mask = (ev["type"] == "open").to_numpy() & (ev["occurred_at"] >= start).to_numpy() & (
-        ev["occurred_at"] < end).to_numpy()
+    opened_mask = (
+        (ev["type"] == "open").to_numpy()
+        & (ev["occurred_at"] >= start).to_numpy()
+        & (ev["occurred_at"] < end).to_numpy()
+    )
     if f.botsense:
         opened_mask &= ~ev["is_bot"].to_numpy()
     opened = ev["contact_id"].to_numpy()[opened_mask]
     tag_id = int(f.tags.loc[f.tags["name"].str.lower() == TAG.lower(), "id"].iloc[0])
     tagged = f.contact_tags["contact_id"].to_numpy()[f.contact_tags["tag_id"].to_numpy() == tag_id]
     o = f.orders
-    bought_mask = (o["status"] == "placed").to_numpy() & (o["placed_at"] >= start).to_numpy() & (
-        o["placed_at"] < end).to_numpy()
+    bought_mask = (
+        (o["status"] == "placed").to_numpy()
+        & (o["placed_at"] >= start).to_numpy()
+        & (o["placed_at"] < end).to_numpy()
+    )
     bought = o["contact_id"].to_numpy()[bought_mask]
     ids = f.contacts["id"].to_numpy()
     keep = np.isin(ids, opened) & np.isin(ids, tagged) & ~np.isin(ids, bought)
@@ -285,7 +329,9 @@ def _rates(v: dict[str, Any]) -> dict[str, float]:
 def pandas_metrics(f: Frames, campaign_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Sends, opens, clicks, unsubscribes and bounces per campaign, with the report's definitions."""
     ev = f.events[f.events["campaign_id"].isin(campaign_ids)]
-    machine = ev["is_bot"] & ev["type"].isin(["open", "click"]) if f.botsense else pd.Series(False, index=ev.index)
+    machine = (
+        ev["is_bot"] & ev["type"].isin(["open", "click"]) if f.botsense else pd.Series(False, index=ev.index)
+    )
     kept = ev[~machine]
     total = kept.groupby(["campaign_id", "type"], observed=True).size()
     uniq = kept.groupby(["campaign_id", "type"], observed=True)["contact_id"].nunique()
@@ -297,22 +343,28 @@ def pandas_metrics(f: Frames, campaign_ids: list[int]) -> dict[int, dict[str, An
     bounce_ev = ev[ev["type"] == "bounce"][["campaign_id", "contact_id"]].drop_duplicates()
     late = bounce_ev.merge(bounced_sends[["campaign_id", "contact_id"]], how="left", indicator=True)
     late = late[late["_merge"] == "left_only"].groupby("campaign_id").size()
+
+    def get(series: pd.Series | None, cid: int, kind: str) -> int:
+        return 0 if series is None else int(series.get((cid, kind), 0))
+
     out = {}
     for cid in campaign_ids:
-        def get(series: pd.Series | None, kind: str) -> int:
-            if series is None:
-                return 0
-            return int(series.get((cid, kind), 0))
-
         bounces = int(bounced.get(cid, 0)) + int(late.get(cid, 0))
         n_sends = max(int(attempted.get(cid, 0)), bounces)
         v = {
-            "sends": n_sends, "delivered": n_sends - bounces, "bounces": bounces,
-            "opens": get(total, "open"), "unique_opens": get(uniq, "open"),
-            "clicks": get(total, "click"), "unique_clicks": get(uniq, "click"),
-            "unsubscribes": get(uniq, "unsubscribe"), "replies": get(total, "reply"),
-            "forwards": get(total, "forward"), "shares": get(total, "share"),
-            "bot_opens_excluded": get(bots, "open"), "bot_clicks_excluded": get(bots, "click"),
+            "sends": n_sends,
+            "delivered": n_sends - bounces,
+            "bounces": bounces,
+            "opens": get(total, cid, "open"),
+            "unique_opens": get(uniq, cid, "open"),
+            "clicks": get(total, cid, "click"),
+            "unique_clicks": get(uniq, cid, "click"),
+            "unsubscribes": get(uniq, cid, "unsubscribe"),
+            "replies": get(total, cid, "reply"),
+            "forwards": get(total, cid, "forward"),
+            "shares": get(total, cid, "share"),
+            "bot_opens_excluded": get(bots, cid, "open"),
+            "bot_clicks_excluded": get(bots, cid, "click"),
             "mpp_opens_excluded": 0,
         }
         out[cid] = v | _rates(v)
@@ -343,10 +395,18 @@ def run_backend(args: argparse.Namespace) -> dict[str, Any]:
     OUT.mkdir(parents=True, exist_ok=True)
     data_dir = Path(args.data_dir) / backend
     sqlite_path = Path(args.sqlite_path or OUT / f"bench_{args.contacts}.db")
-    engine = prepare_sqlite(sqlite_path, args.reuse) if backend == "sqlite" else prepare_postgres(
-        args.postgres_url, args.reuse)
+    engine = (
+        prepare_sqlite(sqlite_path, args.reuse)
+        if backend == "sqlite"
+        else prepare_postgres(args.postgres_url, args.reuse)
+    )
     ensure_schema(engine)
-    result: dict[str, Any] = {"backend": backend, "contacts": args.contacts, "seed": args.seed, "now": args.now}
+    result: dict[str, Any] = {
+        "backend": backend,
+        "contacts": args.contacts,
+        "seed": args.seed,
+        "now": args.now,
+    }
     account_id, build = build_or_reuse(engine, args, now, data_dir)
     result.update(build)
     summary = summarize_account(engine, account_id)
@@ -354,10 +414,10 @@ def run_backend(args: argparse.Namespace) -> dict[str, Any]:
     result["sends"] = summary.sends
     result["events_by_type"] = {e.type: e.total for e in summary.events}
     result.update(database_size(engine, backend, sqlite_path))
-    log(f"account {account_id}: {summary.contacts:,} contacts, {summary.sends:,} sends, "
-        f"{summary.events_total:,} events; database {result['database_mb']:,} MB")
-    if not build.get("reused"):
-        result["vacuum_seconds"] = round(vacuum(engine, backend), 1)
+    log(
+        f"account {account_id}: {summary.contacts:,} contacts, {summary.sends:,} sends, "
+        f"{summary.events_total:,} events; database {result['database_mb']:,} MB"
+    )
 
     from core.reports.performance import campaign_performance, period_performance
     from core.segments.service import count_contacts
@@ -365,9 +425,12 @@ def run_backend(args: argparse.Namespace) -> dict[str, Any]:
     factory = make_session_factory(engine)
     with Session(engine) as s:
         campaign_id = s.execute(
-            select(CampaignSend.campaign_id).join(Campaign, Campaign.id == CampaignSend.campaign_id)
+            select(CampaignSend.campaign_id)
+            .join(Campaign, Campaign.id == CampaignSend.campaign_id)
             .where(Campaign.account_id == account_id, Campaign.channel == "email")
-            .group_by(CampaignSend.campaign_id).order_by(func.count().desc()).limit(1)
+            .group_by(CampaignSend.campaign_id)
+            .order_by(func.count().desc())
+            .limit(1)
         ).scalar_one()
     month_end = datetime(now.year, now.month, 1, tzinfo=UTC)
     month_start = (month_end - timedelta(days=1)).replace(day=1)
@@ -376,21 +439,31 @@ def run_backend(args: argparse.Namespace) -> dict[str, Any]:
         def call() -> Any:
             with factory() as session:
                 return fn(session)
+
         return call
 
     tracemalloc.start()
-    seg_t, seg = repeat(engine_call(lambda s: count_contacts(s, account_id=account_id, tree=TREE, now=now)),
-                        args.runs)
-    camp_t, camp = repeat(engine_call(lambda s: campaign_performance(s, account_id=account_id, campaign=campaign_id)),
-                          args.runs)
-    per_t, per = repeat(engine_call(lambda s: period_performance(s, account_id=account_id, start=month_start,
-                                                                  end=month_end)), args.runs)
+    seg_t, seg = repeat(
+        engine_call(lambda s: count_contacts(s, account_id=account_id, tree=TREE, now=now)), args.runs
+    )
+    camp_t, camp = repeat(
+        engine_call(lambda s: campaign_performance(s, account_id=account_id, campaign=campaign_id)), args.runs
+    )
+    per_t, per = repeat(
+        engine_call(lambda s: period_performance(s, account_id=account_id, start=month_start, end=month_end)),
+        args.runs,
+    )
     engine_traced = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     result["engine"] = {
-        "segment_count": seg, "segment": seg_t.runs, "campaign": camp_t.runs, "period": per_t.runs,
-        "campaign_id": campaign_id, "period_campaigns": len(per.rows),
-        "python_peak_traced_mb": round(engine_traced / 2**20, 1), "peak_rss_mb": round(rss_mb()),
+        "segment_count": seg,
+        "segment": seg_t.runs,
+        "campaign": camp_t.runs,
+        "period": per_t.runs,
+        "campaign_id": campaign_id,
+        "period_campaigns": len(per.rows),
+        "python_peak_traced_mb": round(engine_traced / 2**20, 1),
+        "peak_rss_mb": round(rss_mb()),
     }
     log(f"engine (a) segment count = {seg:,}: {seg_t.text()}")
     log(f"engine (b) campaign {campaign_id} ({camp.sends:,} sends): {camp_t.text()}")
@@ -414,28 +487,45 @@ def run_backend(args: argparse.Namespace) -> dict[str, Any]:
         "segment": p_seg == seg,
         "campaign": p_camp == metrics_of(camp),
         "period": p_per["campaigns"] == [r.campaign_id for r in per.rows]
-        and p_per["rows"] == [metrics_of(r) for r in per.rows] and p_per["totals"] == metrics_of(per.totals),
+        and p_per["rows"] == [metrics_of(r) for r in per.rows]
+        and p_per["totals"] == metrics_of(per.totals),
     }
     result["pandas"] = {
-        "load_seconds": round(load_seconds, 2), "segment": p_seg_t.runs, "campaign": p_camp_t.runs,
-        "period": p_per_t.runs, "load_peak_traced_mb": round(load_traced / 2**20), "compute_peak_traced_mb":
-        round(compute_traced / 2**20), "peak_rss_mb": round(rss_mb()),
+        "load_seconds": round(load_seconds, 2),
+        "segment": p_seg_t.runs,
+        "campaign": p_camp_t.runs,
+        "period": p_per_t.runs,
+        "load_peak_traced_mb": round(load_traced / 2**20),
+        "compute_peak_traced_mb": round(compute_traced / 2**20),
+        "peak_rss_mb": round(rss_mb()),
     }
     result["equal"] = equal
     log(f"pandas (a) segment count = {p_seg:,}: {p_seg_t.text()}")
     log(f"pandas (b) campaign: {p_camp_t.text()}")
     log(f"pandas (b) period: {p_per_t.text()}")
     result["ratios"] = {
-        k: {"engine_over_pandas": round(e.median / p.median, 3),
-            "engine_over_pandas_with_load": round(e.median / (p.median + load_seconds), 5)}
-        for k, e, p in (("segment", seg_t, p_seg_t), ("campaign", camp_t, p_camp_t), ("period", per_t, p_per_t))
+        k: {
+            "engine_over_pandas": round(e.median / p.median, 3),
+            "engine_over_pandas_with_load": round(e.median / (p.median + load_seconds), 5),
+        }
+        for k, e, p in (
+            ("segment", seg_t, p_seg_t),
+            ("campaign", camp_t, p_camp_t),
+            ("period", per_t, p_per_t),
+        )
     }
     targets = TARGETS[backend]
     result["targets"] = {
-        "segment": {"target_s": targets["segment"], "median_s": round(seg_t.median, 3),
-                    "met": seg_t.median <= targets["segment"]},
-        "campaign": {"target_s": targets["campaign"], "median_s": round(camp_t.median, 3),
-                     "met": camp_t.median <= targets["campaign"]},
+        "segment": {
+            "target_s": targets["segment"],
+            "median_s": round(seg_t.median, 3),
+            "met": seg_t.median <= targets["segment"],
+        },
+        "campaign": {
+            "target_s": targets["campaign"],
+            "median_s": round(camp_t.median, 3),
+            "met": camp_t.median <= targets["campaign"],
+        },
     }
     if not all(equal.values()):
         log(f"MISMATCH between engine and pandas: {equal}")
@@ -448,37 +538,56 @@ def run_backend(args: argparse.Namespace) -> dict[str, Any]:
 def report(r: dict[str, Any]) -> None:
     e, p = r["engine"], r["pandas"]
     med = statistics.median
+    origin = "reused" if r.get("reused") else f"generated in {r['generation_seconds']:.0f} s"
     print()
-    print(f"== {r['backend']}: {r['contacts']:,} contacts, {r['sends']:,} sends, {r['events']:,} events "
-          f"({'reused' if r.get('reused') else 'generated in %.0f s' % r['generation_seconds']}), "
-          f"database {r['database_mb']:,} MB")
+    print(
+        f"== {r['backend']}: {r['contacts']:,} contacts, {r['sends']:,} sends, {r['events']:,} events "
+        f"({origin}), "
+        f"database {r['database_mb']:,} MB"
+    )
     if not r.get("reused"):
-        print(f"   generation peak RSS {r['generation_peak_rss_mb']:,} MB; post-load VACUUM/ANALYZE "
-              f"{r.get('vacuum_seconds', 0)} s")
+        print(f"   generation peak RSS {r['generation_peak_rss_mb']:,} MB")
     print(f"   {'operation':<34}{'engine s':>10}{'pandas s':>10}{'eng/pd':>9}{'eng/(pd+load)':>15}  equal")
-    for key, label in (("segment", "(a) segment count"), ("campaign", "(b) one campaign"),
-                       ("period", "(b) one month")):
+    for key, label in (
+        ("segment", "(a) segment count"),
+        ("campaign", "(b) one campaign"),
+        ("period", "(b) one month"),
+    ):
         ratio = r["ratios"][key]
-        print(f"   {label:<34}{med(e[key]):>10.3f}{med(p[key]):>10.3f}{ratio['engine_over_pandas']:>9.3f}"
-              f"{ratio['engine_over_pandas_with_load']:>15.5f}  {r['equal'][key]}")
+        print(
+            f"   {label:<34}{med(e[key]):>10.3f}{med(p[key]):>10.3f}{ratio['engine_over_pandas']:>9.3f}"
+            f"{ratio['engine_over_pandas_with_load']:>15.5f}  {r['equal'][key]}"
+        )
     print(f"   pandas load (read_sql of the tables): {p['load_seconds']:.1f} s")
-    print(f"   peak memory: engine queries {e['python_peak_traced_mb']} MB traced (RSS {e['peak_rss_mb']:,} MB); "
-          f"pandas load {p['load_peak_traced_mb']:,} MB traced, compute {p['compute_peak_traced_mb']:,} MB traced "
-          f"(RSS {p['peak_rss_mb']:,} MB)")
+    print(
+        f"   peak memory: engine queries {e['python_peak_traced_mb']} MB traced "
+        f"(RSS {e['peak_rss_mb']:,} MB); pandas load {p['load_peak_traced_mb']:,} MB traced, "
+        f"compute {p['compute_peak_traced_mb']:,} MB traced "
+        f"(RSS {p['peak_rss_mb']:,} MB)"
+    )
     for key, t in r["targets"].items():
-        print(f"   target {key}: median {t['median_s']} s <= {t['target_s']} s: {'met' if t['met'] else 'NOT met'}")
+        print(
+            f"   target {key}: median {t['median_s']} s <= {t['target_s']} s: "
+            + ("met" if t["met"] else "NOT met")
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--now", default="2026-06-15", help="anchor date of the history (YYYY-MM-DD, UTC)")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per operation (the median is reported)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="timed runs per operation (the median is reported)"
+    )
     parser.add_argument("--reuse", action="store_true", help="reuse the account built by an earlier run")
     parser.add_argument("--sqlite-path", default=None, help="default benchmarks/out/bench_<contacts>.db")
-    parser.add_argument("--postgres-url", default=os.environ.get("ACTIVEINTEL_BENCH_POSTGRES_URL", DEFAULT_PG))
+    parser.add_argument(
+        "--postgres-url", default=os.environ.get("ACTIVEINTEL_BENCH_POSTGRES_URL", DEFAULT_PG)
+    )
     parser.add_argument("--data-dir", default=str(OUT / "data"), help="where the ground truth goes")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
@@ -487,8 +596,15 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         for backend in ("sqlite", "postgres"):
             json_path = OUT / f"results_{backend}_{args.contacts}.json"
-            cmd = [sys.executable, __file__, *[a for a in (argv or sys.argv[1:])], "--backend", backend,
-                   "--json", str(json_path)]
+            cmd = [
+                sys.executable,
+                __file__,
+                *[a for a in (argv or sys.argv[1:])],
+                "--backend",
+                backend,
+                "--json",
+                str(json_path),
+            ]
             code = subprocess.call(cmd)
             if code != 0:
                 return code

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from core.commerce.models import AbandonedCart, Order, OrderItem
 from core.demo import content
 from core.demo.bulk import BulkWriter
-from core.demo.traits import DAY, HOUR, TIER_CUSTOMER, TIER_VIP, US, Population
+from core.demo.traits import DAY, TIER_CUSTOMER, TIER_VIP, US, Population
 from core.tracking.models import CustomEvent, PageVisit
 
 CATEGORY_SLUGS = [name.lower().replace(" ", "-") for name in content.INTERESTS]
 PRODUCT_NAMES = np.array([[p[0] for p in content.PRODUCTS[c]] for c in content.INTERESTS], dtype=object)
 PRODUCT_PRICES = np.array([[p[1] for p in content.PRODUCTS[c]] for c in content.INTERESTS], dtype=np.int64)
 PRODUCT_PATHS = np.array(
-    [["/products/" + p[0].lower().replace(" ", "-").replace("/", "-") for p in content.PRODUCTS[c]]
-     for c in content.INTERESTS],
+    [
+        ["/products/" + p[0].lower().replace(" ", "-").replace("/", "-") for p in content.PRODUCTS[c]]
+        for c in content.INTERESTS
+    ],
     dtype=object,
 )
 ORDER_RATE = {0: 0.04, TIER_CUSTOMER: 1.3, TIER_VIP: 5.0}  # organic orders per year by tier
@@ -57,8 +60,14 @@ class Shop:
         self.spend_cents = np.zeros(n, dtype=np.int64)
 
     def place_orders(
-        self, rng: np.random.Generator, idx: np.ndarray, placed_us: np.ndarray, category: np.ndarray,
-        *, campaign_id: int | None = None, discount: float = 0.0,
+        self,
+        rng: np.random.Generator,
+        idx: np.ndarray,
+        placed_us: np.ndarray,
+        category: np.ndarray,
+        *,
+        campaign_id: int | None = None,
+        discount: float = 0.0,
     ) -> np.ndarray:
         """Insert orders (with 1-3 items) for contacts ``idx``; return the new order ids."""
         keep = placed_us <= self.now_us
@@ -77,15 +86,21 @@ class Shop:
         off = rng.uniform(0, discount, m) if discount else np.zeros(m)
         price = np.round(PRODUCT_PRICES[item_cat, product] * (1 - off)).astype(np.int64)
         total = np.bincount(owner, weights=price * qty, minlength=n).astype(np.int64)
-        status = np.array(["placed", "refunded", "cancelled"], dtype=object)[rng.choice(3, n, p=[0.94, 0.04, 0.02])]
+        status = np.array(["placed", "refunded", "cancelled"], dtype=object)[
+            rng.choice(3, n, p=[0.94, 0.04, 0.02])
+        ]
         seq = self.order_seq + np.arange(1, n + 1)
         self.order_seq += n
         self.writer.insert(
             Order.__table__,
             {
-                "id": order_ids, "account_id": np.full(n, self.account_id), "contact_id": self.pop.ids[idx],
-                "external_id": np.array([f"#{s}" for s in seq], dtype=object), "status": status,
-                "total_cents": total, "currency": np.full(n, "USD", dtype=object),
+                "id": order_ids,
+                "account_id": np.full(n, self.account_id),
+                "contact_id": self.pop.ids[idx],
+                "external_id": np.array([f"#{s}" for s in seq], dtype=object),
+                "status": status,
+                "total_cents": total,
+                "currency": np.full(n, "USD", dtype=object),
                 "campaign_id": np.full(n, campaign_id if campaign_id else np.nan, dtype=float),
                 "placed_at": _us(placed_us),
             },
@@ -93,9 +108,12 @@ class Shop:
         self.writer.insert(
             OrderItem.__table__,
             {
-                "id": self.writer.reserve_ids(OrderItem.__table__, m), "account_id": np.full(m, self.account_id),
-                "order_id": order_ids[owner], "product_name": PRODUCT_NAMES[item_cat, product],
-                "category": np.array(content.INTERESTS, dtype=object)[item_cat], "quantity": qty,
+                "id": self.writer.reserve_ids(OrderItem.__table__, m),
+                "account_id": np.full(m, self.account_id),
+                "order_id": order_ids[owner],
+                "product_name": PRODUCT_NAMES[item_cat, product],
+                "category": np.array(content.INTERESTS, dtype=object)[item_cat],
+                "quantity": qty,
                 "price_cents": price,
             },
         )
@@ -112,10 +130,17 @@ class Shop:
         return order_ids
 
     def visits(
-        self, rng: np.random.Generator, idx: np.ndarray | None, start_us: np.ndarray, first_path: np.ndarray,
-        category: np.ndarray, *, campaign_id: int | None = None, visitor: np.ndarray | None = None,
+        self,
+        rng: np.random.Generator,
+        idx: np.ndarray | None,
+        start_us: np.ndarray,
+        first_path: np.ndarray,
+        category: np.ndarray,
+        *,
+        campaign_id: int | None = None,
+        visitor: np.ndarray | None = None,
     ) -> int:
-        """Insert one session per row: the landing page, then 1-3 more pages (a product page 35% of the time)."""
+        """Insert one session per row: the landing page, then 1-3 more pages (35% of them product pages)."""
         keep = start_us <= self.now_us
         start_us, first_path, category = start_us[keep], first_path[keep], category[keep]
         if idx is not None:
@@ -148,18 +173,34 @@ class Shop:
             PageVisit.__table__,
             {
                 "id": self.writer.reserve_ids(PageVisit.__table__, int(ok.sum())),
-                "account_id": np.full(int(ok.sum()), self.account_id), "contact_id": contact[ok],
-                "visitor_id": visitor[owner][ok], "url": url[ok],
+                "account_id": np.full(int(ok.sum()), self.account_id),
+                "contact_id": contact[ok],
+                "visitor_id": visitor[owner][ok],
+                "url": url[ok],
                 "referrer": np.where(pos == 0, None, base + "/")[ok],
                 "campaign_id": np.full(m, campaign_id if campaign_id else np.nan, dtype=float)[ok],
-                "visited_at": _us(when[ok]), "duration_seconds": dwell[ok],
+                "visited_at": _us(when[ok]),
+                "duration_seconds": dwell[ok],
             },
         )
         return int(ok.sum())
 
 
+def _times_in_window(
+    rng: np.random.Generator, idx: np.ndarray, win_lo: np.ndarray, span: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Repeat each contact ``counts`` times, at uniform times inside its own window."""
+    who = np.repeat(idx, counts)
+    pos = who - idx[0] if len(idx) else who
+    return who, win_lo[pos] + (rng.random(len(who)) * span[pos]).astype(np.int64)
+
+
 def write_organic(
-    shop: Shop, rng_for: Callable[[int], np.random.Generator], *, start_us: int, progress: Callable[[int], None],
+    shop: Shop,
+    rng_for: Callable[[int], np.random.Generator],
+    *,
+    start_us: int,
+    progress: Callable[[int], None],
     chunk: int = 100_000,
 ) -> None:
     """Orders, carts, site sessions and custom events that did not come from a campaign."""
@@ -172,11 +213,7 @@ def write_organic(
         win_lo = np.maximum(pop.created_us[lo:hi], start_us)
         span = now_us - win_lo
         rate = np.vectorize(ORDER_RATE.get)(pop.tier[lo:hi]) * years[lo:hi]
-
-        def draw(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            who = np.repeat(idx, counts)
-            at = win_lo[who - lo] + (rng.random(len(who)) * span[who - lo]).astype(np.int64)
-            return who, at
+        draw = partial(_times_in_window, rng, idx, win_lo, span)
 
         who, at = draw(rng.poisson(rate))
         cat = pick_interest(rng, pop, who)
@@ -198,10 +235,12 @@ def write_organic(
         shop.writer.insert(
             AbandonedCart.__table__,
             {
-                "id": shop.writer.reserve_ids(AbandonedCart.__table__, c), "account_id": np.full(c, shop.account_id),
+                "id": shop.writer.reserve_ids(AbandonedCart.__table__, c),
+                "account_id": np.full(c, shop.account_id),
                 "contact_id": pop.ids[cwho],
                 "total_cents": (np.round(rng.lognormal(np.log(85), 0.7, c)) * 100 - 1).astype(np.int64),
-                "currency": np.full(c, "USD", dtype=object), "abandoned_at": _us(cat_at),
+                "currency": np.full(c, "USD", dtype=object),
+                "abandoned_at": _us(cat_at),
                 "recovered_order_id": recovered_id,
             },
         )
@@ -209,22 +248,31 @@ def write_organic(
         sess_rate = (0.3 + 2.0 * pop.propensity[lo:hi] + 1.5 * (pop.tier[lo:hi] > 0)) * years[lo:hi]
         swho, s_at = draw(rng.poisson(sess_rate))
         scat = pick_interest(rng, pop, swho)
-        first = np.array(content.SITE_PAGES, dtype=object)[rng.integers(0, len(content.SITE_PAGES), len(swho))]
+        first = np.array(content.SITE_PAGES, dtype=object)[
+            rng.integers(0, len(content.SITE_PAGES), len(swho))
+        ]
         shop.visits(rng, swho, s_at, first, scat)
 
         anon = int((hi - lo) * 0.15)
         a_at = start_us + (rng.random(anon) * (now_us - start_us)).astype(np.int64)
         visitor = np.array([f"a{v:012x}" for v in rng.integers(0, 2**47, anon)], dtype=object)
         shop.visits(
-            rng, None, a_at, np.array(content.SITE_PAGES, dtype=object)[rng.integers(0, 4, anon)],
-            rng.integers(0, len(content.INTERESTS), anon), visitor=visitor,
+            rng,
+            None,
+            a_at,
+            np.array(content.SITE_PAGES, dtype=object)[rng.integers(0, 4, anon)],
+            rng.integers(0, len(content.INTERESTS), anon),
+            visitor=visitor,
         )
         _custom_events(shop, rng, idx, years[lo:hi], draw)
         progress(hi)
 
 
 def _custom_events(
-    shop: Shop, rng: np.random.Generator, idx: np.ndarray, years: np.ndarray,
+    shop: Shop,
+    rng: np.random.Generator,
+    idx: np.ndarray,
+    years: np.ndarray,
     draw: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
 ) -> None:
     pop = shop.pop
@@ -235,21 +283,38 @@ def _custom_events(
     product = PRODUCT_NAMES[cat, rng.integers(0, 5, n)]
     rating = rng.choice(5, n, p=[0.04, 0.06, 0.15, 0.35, 0.40]) + 1
     platform = np.where(rng.random(n) < 0.6, "ios", "android")
-    points = (rng.integers(1, 11, n) * 100)
-    names = np.array(["wishlist_add", "product_review", "app_login", "loyalty_reward_redeemed"], dtype=object)[kind]
-    value = np.where(kind == 0, product, np.where(kind == 1, rating.astype(str).astype(object),
-                     np.where(kind == 3, points.astype(str).astype(object), None)))
+    points = rng.integers(1, 11, n) * 100
+    names = np.array(
+        ["wishlist_add", "product_review", "app_login", "loyalty_reward_redeemed"], dtype=object
+    )[kind]
+    value = np.where(
+        kind == 0,
+        product,
+        np.where(
+            kind == 1,
+            rating.astype(str).astype(object),
+            np.where(kind == 3, points.astype(str).astype(object), None),
+        ),
+    )
     data = [
-        {"product": p, "category": content.INTERESTS[c]} if k == 0
-        else {"product": p, "rating": int(r)} if k == 1
-        else {"platform": pl} if k == 2
+        {"product": p, "category": content.INTERESTS[c]}
+        if k == 0
+        else {"product": p, "rating": int(r)}
+        if k == 1
+        else {"platform": pl}
+        if k == 2
         else {"points": int(pt)}
         for k, p, c, r, pl, pt in zip(kind, product, cat, rating, platform, points, strict=True)
     ]
     shop.writer.insert(
         CustomEvent.__table__,
         {
-            "id": shop.writer.reserve_ids(CustomEvent.__table__, n), "account_id": np.full(n, shop.account_id),
-            "contact_id": pop.ids[who], "name": names, "value": value, "data": data, "occurred_at": _us(at),
+            "id": shop.writer.reserve_ids(CustomEvent.__table__, n),
+            "account_id": np.full(n, shop.account_id),
+            "contact_id": pop.ids[who],
+            "name": names,
+            "value": value,
+            "data": data,
+            "occurred_at": _us(at),
         },
     )

@@ -35,7 +35,9 @@ SMS_DELIVERY, SMS_CLICK, SMS_OPT_OUT, SMS_PREVIEW, SMS_ORDER = 0.96, 0.09, 0.008
 
 def _ip_pool(rng: np.random.Generator, prefixes: list[str], size: int) -> np.ndarray:
     tails = rng.integers(1, 255, (size, 2))
-    return np.array([f"{prefixes[i % len(prefixes)]}.{a}.{b}" for i, (a, b) in enumerate(tails)], dtype=object)
+    return np.array(
+        [f"{prefixes[i % len(prefixes)]}.{a}.{b}" for i, (a, b) in enumerate(tails)], dtype=object
+    )
 
 
 @dataclass
@@ -58,7 +60,9 @@ class Simulation:
     sms_credits: int = 0
 
     def __post_init__(self) -> None:
-        self.human_ips = _ip_pool(self.rng, ["73.12", "98.207", "24.5", "86.14", "81.2", "92.40", "177.33"], 4096)
+        self.human_ips = _ip_pool(
+            self.rng, ["73.12", "98.207", "24.5", "86.14", "81.2", "92.40", "177.33"], 4096
+        )
         self.apple_ips = _ip_pool(self.rng, ["172.225", "172.226", "104.28"], 512)
         self.scanner_ips = _ip_pool(self.rng, ["40.94", "52.100", "148.163", "207.211", "64.235"], 512)
         n = self.pop.n
@@ -71,8 +75,10 @@ class Simulation:
         """UTC offset of each zone at ``when_us`` (DST-aware at the send date)."""
         moment = datetime.fromtimestamp(when_us / US, ZoneInfo("UTC"))
         return np.array(
-            [int(moment.astimezone(ZoneInfo(tz)).utcoffset().total_seconds()) * US  # type: ignore[union-attr]
-             for tz in self.zone_names],
+            [
+                int(moment.astimezone(ZoneInfo(tz)).utcoffset().total_seconds()) * US  # type: ignore[union-attr]
+                for tz in self.zone_names
+            ],
             dtype=np.int64,
         )
 
@@ -106,8 +112,16 @@ class _Events:
         self.parts: list[dict[str, np.ndarray]] = []
 
     def add(
-        self, idx: np.ndarray, kind: str, at: np.ndarray, *, url: np.ndarray | str | None = None,
-        bot: bool = False, mpp: bool = False, ua: np.ndarray | str | None = None, ip: np.ndarray | None = None,
+        self,
+        idx: np.ndarray,
+        kind: str,
+        at: np.ndarray,
+        *,
+        url: np.ndarray | str | None = None,
+        bot: bool = False,
+        mpp: bool = False,
+        ua: np.ndarray | str | None = None,
+        ip: np.ndarray | None = None,
     ) -> None:
         n = len(idx)
         if n == 0:
@@ -120,10 +134,18 @@ class _Events:
             out[:] = v
             return out
 
-        self.parts.append({
-            "idx": idx, "type": col(kind), "at": at, "url": col(url), "bot": np.full(n, bot),
-            "mpp": np.full(n, mpp), "ua": col(ua), "ip": col(ip) if ip is not None else col(None),
-        })
+        self.parts.append(
+            {
+                "idx": idx,
+                "type": col(kind),
+                "at": at,
+                "url": col(url),
+                "bot": np.full(n, bot),
+                "mpp": np.full(n, mpp),
+                "ua": col(ua),
+                "ip": col(ip) if ip is not None else col(None),
+            }
+        )
 
     def merged(self, now_us: int) -> dict[str, np.ndarray]:
         if not self.parts:
@@ -147,7 +169,11 @@ def _open_delay(rng: np.random.Generator, n: int, fast: np.ndarray) -> np.ndarra
 
 
 def _human_open_times(
-    rng: np.random.Generator, sim: Simulation, idx: np.ndarray, t_d: np.ndarray, offset: np.ndarray,
+    rng: np.random.Generator,
+    sim: Simulation,
+    idx: np.ndarray,
+    t_d: np.ndarray,
+    offset: np.ndarray,
     fast: np.ndarray,
 ) -> np.ndarray:
     """When each human first opens: often at their preferred local hour, never in the small hours."""
@@ -175,7 +201,9 @@ def simulate_email(sim: Simulation, rng: np.random.Generator, spec: CampaignSpec
         return
     t_send = t0 + np.arange(m, dtype=np.int64) * min(1000, (20 * 60 * US) // m)
     bounced = rng.random(m) < HARD_BOUNCE
-    _write_sends(sim, spec, idx, t_send, np.where(bounced, "bounced", "delivered"), np.zeros(m, dtype=np.int64))
+    _write_sends(
+        sim, spec, idx, t_send, np.where(bounced, "bounced", "delivered"), np.zeros(m, dtype=np.int64)
+    )
     ev = _Events()
     bounce_at = t_send[bounced] + (rng.uniform(1, 60, int(bounced.sum())) * US).astype(np.int64)
     ev.add(idx[bounced], "bounce", bounce_at)
@@ -205,19 +233,31 @@ def simulate_email(sim: Simulation, rng: np.random.Generator, spec: CampaignSpec
     repeats = 1 + rng.poisson(0.8, int(visible.sum()))
     v_idx = np.repeat(np.flatnonzero(visible), repeats)
     gap = np.where(
-        np.arange(len(v_idx)) == np.repeat(np.cumsum(repeats) - repeats, repeats), 0,
+        np.arange(len(v_idx)) == np.repeat(np.cumsum(repeats) - repeats, repeats),
+        0,
         (rng.lognormal(np.log(2 * 3600), 1.5, len(v_idx)) * US).astype(np.int64),
     )
     ua_h = np.array(content.HUMAN_AGENTS, dtype=object)
-    ev.add(d[v_idx], "open", open_at[v_idx] + gap, ua=ua_h[d[v_idx] % len(ua_h)],
-           ip=sim.human_ips[d[v_idx] % len(sim.human_ips)])
+    ev.add(
+        d[v_idx],
+        "open",
+        open_at[v_idx] + gap,
+        ua=ua_h[d[v_idx] % len(ua_h)],
+        ip=sim.human_ips[d[v_idx] % len(sim.human_ips)],
+    )
 
     machine = pop.is_mpp[d] & (rng.random(n) < MPP_OPEN)
     k = int(machine.sum())
     soon = rng.random(k) < 0.6
     delay = np.where(soon, rng.exponential(180, k), rng.lognormal(np.log(7200), 1.5, k))
-    ev.add(d[machine], "open", t_d[machine] + (np.minimum(delay, 7 * 86400) * US).astype(np.int64), mpp=True,
-           ua=content.MPP_AGENT, ip=sim.apple_ips[d[machine] % len(sim.apple_ips)])
+    ev.add(
+        d[machine],
+        "open",
+        t_d[machine] + (np.minimum(delay, 7 * 86400) * US).astype(np.int64),
+        mpp=True,
+        ua=content.MPP_AGENT,
+        ip=sim.apple_ips[d[machine] % len(sim.apple_ips)],
+    )
 
     links = [lk for lk in spec.links if not (lk.is_unsubscribe or lk.is_honeypot)]
     urls = np.array([lk.url for lk in links], dtype=object)
@@ -230,8 +270,14 @@ def simulate_email(sim: Simulation, rng: np.random.Generator, spec: CampaignSpec
     link = (np.repeat(first_link, n_clicks) + step) % len(urls)
     click_gap = rng.lognormal(np.log(40), 1.2, len(c_rep)) + step * rng.lognormal(np.log(60), 1.0, len(c_rep))
     click_at = open_at[c_rep] + (click_gap * US).astype(np.int64)
-    ev.add(d[c_rep], "click", click_at, url=urls[link], ua=ua_h[d[c_rep] % len(ua_h)],
-           ip=sim.human_ips[d[c_rep] % len(sim.human_ips)])
+    ev.add(
+        d[c_rep],
+        "click",
+        click_at,
+        url=urls[link],
+        ua=ua_h[d[c_rep] % len(ua_h)],
+        ip=sim.human_ips[d[c_rep] % len(sim.human_ips)],
+    )
 
     _social(ev, rng, d, human_open, open_at, sim)
     _unsubscribes(sim, ev, rng, spec, d, t_d)
@@ -257,7 +303,11 @@ def simulate_email(sim: Simulation, rng: np.random.Generator, spec: CampaignSpec
 
 
 def _social(
-    ev: _Events, rng: np.random.Generator, d: np.ndarray, human_open: np.ndarray, open_at: np.ndarray,
+    ev: _Events,
+    rng: np.random.Generator,
+    d: np.ndarray,
+    human_open: np.ndarray,
+    open_at: np.ndarray,
     sim: Simulation,
 ) -> None:
     rate = max(float(human_open.mean()), 0.02)
@@ -281,8 +331,14 @@ def _unsubscribes(
     unsub_url = next(lk.url for lk in spec.links if lk.is_unsubscribe)
     ua_h = np.array(content.HUMAN_AGENTS, dtype=object)
     ci = d[who][via_link]
-    ev.add(ci, "click", at[via_link] - (rng.uniform(2, 30, len(ci)) * US).astype(np.int64), url=unsub_url,
-           ua=ua_h[ci % len(ua_h)], ip=sim.human_ips[ci % len(sim.human_ips)])
+    ev.add(
+        ci,
+        "click",
+        at[via_link] - (rng.uniform(2, 30, len(ci)) * US).astype(np.int64),
+        url=unsub_url,
+        ua=ua_h[ci % len(ua_h)],
+        ip=sim.human_ips[ci % len(sim.human_ips)],
+    )
     ev.add(d[who], "unsubscribe", at, ip=sim.human_ips[d[who] % len(sim.human_ips)])
     done = at <= sim.now_us
     sim.unsubscribe(spec, d[who][done], at[done], reason=2)
@@ -305,25 +361,46 @@ def _scanners(
     secs = np.where(fast, rng.uniform(0, 5, len(who)), rng.uniform(5, 10, len(who)))
     urls = np.array([lk.url for lk in spec.links], dtype=object)
     ci = s_idx[who]
-    ev.add(ci, "click", s_t[who] + (secs * US).astype(np.int64), url=urls[link], bot=True,
-           ua=agents[ci % len(agents)], ip=sim.scanner_ips[ci % len(sim.scanner_ips)])
+    ev.add(
+        ci,
+        "click",
+        s_t[who] + (secs * US).astype(np.int64),
+        url=urls[link],
+        bot=True,
+        ua=agents[ci % len(agents)],
+        ip=sim.scanner_ips[ci % len(sim.scanner_ips)],
+    )
     pixel = rng.random(k) < 0.5
     pi = s_idx[pixel]
-    ev.add(pi, "open", s_t[pixel] + (rng.uniform(0, 10, len(pi)) * US).astype(np.int64), bot=True,
-           ua=agents[pi % len(agents)], ip=sim.scanner_ips[pi % len(sim.scanner_ips)])
+    ev.add(
+        pi,
+        "open",
+        s_t[pixel] + (rng.uniform(0, 10, len(pi)) * US).astype(np.int64),
+        bot=True,
+        ua=agents[pi % len(agents)],
+        ip=sim.scanner_ips[pi % len(sim.scanner_ips)],
+    )
 
 
 def _write_sends(
-    sim: Simulation, spec: CampaignSpec, idx: np.ndarray, t_send: np.ndarray, status: np.ndarray,
+    sim: Simulation,
+    spec: CampaignSpec,
+    idx: np.ndarray,
+    t_send: np.ndarray,
+    status: np.ndarray,
     credits: np.ndarray,
 ) -> None:
     m = len(idx)
     sim.writer.insert(
         CampaignSend.__table__,
         {
-            "id": sim.writer.reserve_ids(CampaignSend.__table__, m), "account_id": np.full(m, sim.account_id),
-            "campaign_id": np.full(m, spec.id), "contact_id": sim.pop.ids[idx], "status": status.astype(object),
-            "sent_at": t_send.astype("datetime64[us]"), "credits": credits,
+            "id": sim.writer.reserve_ids(CampaignSend.__table__, m),
+            "account_id": np.full(m, sim.account_id),
+            "campaign_id": np.full(m, spec.id),
+            "contact_id": sim.pop.ids[idx],
+            "status": status.astype(object),
+            "sent_at": t_send.astype("datetime64[us]"),
+            "credits": credits,
         },
     )
     sim.sends += m
@@ -337,10 +414,17 @@ def _flush_events(sim: Simulation, spec: CampaignSpec, ev: _Events) -> None:
     sim.writer.insert(
         EngagementEvent.__table__,
         {
-            "id": sim.writer.reserve_ids(EngagementEvent.__table__, n), "account_id": np.full(n, sim.account_id),
-            "campaign_id": np.full(n, spec.id), "contact_id": sim.pop.ids[cols["idx"]], "type": cols["type"],
-            "occurred_at": cols["at"].astype("datetime64[us]"), "url": cols["url"], "is_bot": cols["bot"],
-            "is_mpp": cols["mpp"], "user_agent": cols["ua"], "ip": cols["ip"],
+            "id": sim.writer.reserve_ids(EngagementEvent.__table__, n),
+            "account_id": np.full(n, sim.account_id),
+            "campaign_id": np.full(n, spec.id),
+            "contact_id": sim.pop.ids[cols["idx"]],
+            "type": cols["type"],
+            "occurred_at": cols["at"].astype("datetime64[us]"),
+            "url": cols["url"],
+            "is_bot": cols["bot"],
+            "is_mpp": cols["mpp"],
+            "user_agent": cols["ua"],
+            "ip": cols["ip"],
         },
     )
     sim.events += n
@@ -374,17 +458,29 @@ def simulate_sms(sim: Simulation, rng: np.random.Generator, spec: CampaignSpec) 
     ev = _Events()
     url = spec.links[0].url
     preview = rng.random(n) < SMS_PREVIEW
-    ev.add(d[preview], "click", t_d[preview] + (rng.uniform(0, 5, int(preview.sum())) * US).astype(np.int64),
-           url=url, bot=True, ua="Mozilla/5.0 (compatible; LinkPreview)",
-           ip=sim.scanner_ips[d[preview] % len(sim.scanner_ips)])
+    ev.add(
+        d[preview],
+        "click",
+        t_d[preview] + (rng.uniform(0, 5, int(preview.sum())) * US).astype(np.int64),
+        url=url,
+        bot=True,
+        ua="Mozilla/5.0 (compatible; LinkPreview)",
+        ip=sim.scanner_ips[d[preview] % len(sim.scanner_ips)],
+    )
     p_click = SMS_CLICK * spec.click_noise * (0.6 + 2.5 * pop.propensity[d]) / (0.6 + 2.5 * 0.157)
     clicked = rng.random(n) < np.clip(p_click, 0, 0.9)
     k = int(clicked.sum())
     quick = rng.random(k) < 0.55
     secs = np.where(quick, rng.exponential(7 * 60, k), rng.lognormal(np.log(90 * 60), 1.2, k))
     click_at = t_d[clicked] + (secs * US).astype(np.int64)
-    ev.add(d[clicked], "click", click_at, url=url, ua=content.HUMAN_AGENTS[1],
-           ip=sim.human_ips[d[clicked] % len(sim.human_ips)])
+    ev.add(
+        d[clicked],
+        "click",
+        click_at,
+        url=url,
+        ua=content.HUMAN_AGENTS[1],
+        ip=sim.human_ips[d[clicked] % len(sim.human_ips)],
+    )
     stop = rng.random(n) < SMS_OPT_OUT
     stop_at = t_d[stop] + (rng.lognormal(np.log(600), 1.2, int(stop.sum())) * US).astype(np.int64)
     ev.add(d[stop], "unsubscribe", stop_at)
@@ -395,9 +491,13 @@ def simulate_sms(sim: Simulation, rng: np.random.Generator, spec: CampaignSpec) 
     ok = click_at <= sim.now_us
     c_idx = d[clicked][ok]
     cat = np.full(len(c_idx), spec.topic)
-    sim.shop.visits(rng, c_idx, click_at[ok] + US, np.full(len(c_idx), url, dtype=object), cat, campaign_id=spec.id)
+    sim.shop.visits(
+        rng, c_idx, click_at[ok] + US, np.full(len(c_idx), url, dtype=object), cat, campaign_id=spec.id
+    )
     buyers = rng.random(len(c_idx)) < SMS_ORDER / SMS_CLICK
-    placed = click_at[ok][buyers] + (rng.lognormal(np.log(15 * 60), 1.0, int(buyers.sum())) * US).astype(np.int64)
+    placed = click_at[ok][buyers] + (rng.lognormal(np.log(15 * 60), 1.0, int(buyers.sum())) * US).astype(
+        np.int64
+    )
     sim.shop.place_orders(rng, c_idx[buyers], placed, cat[buyers], campaign_id=spec.id, discount=0.2)
     np.maximum.at(sim.last_click_us, c_idx, click_at[ok])
 

@@ -43,22 +43,29 @@ def contacts_frame(pop: Population) -> pd.DataFrame:
     names = np.array(content.INTERESTS, dtype=object)
     bits = (pop.interests[:, None] >> np.arange(len(names))[None, :]) & 1
     interests = ["|".join(names[row.astype(bool)]) for row in bits]
-    return pd.DataFrame({
-        "contact_id": pop.ids,
-        "engagement_propensity": np.round(pop.propensity.astype(float), 5),
-        "preferred_hour_local": pop.pref_hour,
-        "preferred_weekday": np.array(WEEKDAYS, dtype=object)[pop.pref_weekday],
-        "interests": interests,
-        "primary_interest": names[pop.primary_interest],
-        "is_mpp_user": pop.is_mpp,
-        "is_corporate": pop.is_corporate,
-        "has_link_scanner": pop.is_scanner,
-        "customer_tier": np.array(TIERS, dtype=object)[pop.tier],
-    })
+    return pd.DataFrame(
+        {
+            "contact_id": pop.ids,
+            "engagement_propensity": np.round(pop.propensity.astype(float), 5),
+            "preferred_hour_local": pop.pref_hour,
+            "preferred_weekday": np.array(WEEKDAYS, dtype=object)[pop.pref_weekday],
+            "interests": interests,
+            "primary_interest": names[pop.primary_interest],
+            "is_mpp_user": pop.is_mpp,
+            "is_corporate": pop.is_corporate,
+            "has_link_scanner": pop.is_scanner,
+            "customer_tier": np.array(TIERS, dtype=object)[pop.tier],
+        }
+    )
 
 
 def write_ground_truth(
-    data_dir: Path, account_id: int, *, meta: dict[str, Any], contacts: pd.DataFrame, deals: pd.DataFrame,
+    data_dir: Path,
+    account_id: int,
+    *,
+    meta: dict[str, Any],
+    contacts: pd.DataFrame,
+    deals: pd.DataFrame,
     campaigns: pd.DataFrame,
 ) -> Path:
     """Write the truth files (replacing any left by an earlier account with the same id)."""

@@ -18,9 +18,12 @@ from core.demo.traits import DAY, HOUR, TIER_PROSPECT, Population, ascii_slug, z
 CHUNK = 100_000
 SMS_SOURCES = ["Checkout opt-in", "Signup form", "Keyword JOIN"]
 NOTES = [
-    "Prefers plastic-free packaging.", "Asked about bulk pricing for a running club.",
-    "Gift buyer: mostly orders in November and December.", "Had a damaged parcel once; replaced quickly.",
-    "Interested in the loyalty program.", "Prefers to be contacted in the evening.",
+    "Prefers plastic-free packaging.",
+    "Asked about bulk pricing for a running club.",
+    "Gift buyer: mostly orders in November and December.",
+    "Had a damaged parcel once; replaced quickly.",
+    "Interested in the loyalty program.",
+    "Prefers to be contacted in the evening.",
 ]
 
 
@@ -69,7 +72,9 @@ def draw_memberships(rng: np.random.Generator, pop: Population, *, start_us: int
     reason[left] = 1
     bounced_at = np.zeros(n, dtype=np.int64)
     dead = (created < start_us) & (rng.random(n) < 0.015)
-    bounced_at[dead] = created[dead] + (rng.random(int(dead.sum())) * (start_us - created[dead])).astype(np.int64)
+    bounced_at[dead] = created[dead] + (rng.random(int(dead.sum())) * (start_us - created[dead])).astype(
+        np.int64
+    )
     return Memberships(
         sub_at=sub_at,
         unsub_at=unsub_at,
@@ -120,15 +125,22 @@ def write_contacts(
         for li in np.unique(lang):
             sel = lang == li
             k = int(sel.sum())
-            first[sel] = np.array(first_pools[int(li)], dtype=object)[rng.integers(0, len(first_pools[int(li)]), k)]
-            last[sel] = np.array(last_pools[int(li)], dtype=object)[rng.integers(0, len(last_pools[int(li)]), k)]
+            first[sel] = np.array(first_pools[int(li)], dtype=object)[
+                rng.integers(0, len(first_pools[int(li)]), k)
+            ]
+            last[sel] = np.array(last_pools[int(li)], dtype=object)[
+                rng.integers(0, len(last_pools[int(li)]), k)
+            ]
         fslug = np.array([ascii_slug(x) for x in first], dtype=object)
         lslug = np.array([ascii_slug(x) for x in last], dtype=object)
         number = (idx + 1).astype(str).astype(object)
         pattern = rng.integers(0, 3, m)
         local = np.where(
-            pattern == 0, fslug + "." + lslug + number,
-            np.where(pattern == 1, fslug + number, np.array([s[:1] for s in fslug], dtype=object) + lslug + number),
+            pattern == 0,
+            fslug + "." + lslug + number,
+            np.where(
+                pattern == 1, fslug + number, np.array([s[:1] for s in fslug], dtype=object) + lslug + number
+            ),
         )
         cons = np.array([d[0] for d in content.CONSUMER_DOMAINS], dtype=object)[pop.consumer_domain[lo:hi]]
         comp = pop.company[lo:hi]
@@ -154,7 +166,8 @@ def write_contacts(
         nanp = prefix == "+1"
         digits = np.where(
             nanp,
-            rng.integers(201, 990, m).astype(str).astype(object) + rng.integers(2_000_000, 9_999_999, m).astype(str),
+            rng.integers(201, 990, m).astype(str).astype(object)
+            + rng.integers(2_000_000, 9_999_999, m).astype(str),
             rng.integers(100_000_000, 999_999_999, m).astype(str).astype(object),
         )
         phone = np.where(pop.has_phone[lo:hi], prefix + digits, None)
@@ -164,11 +177,20 @@ def write_contacts(
         writer.insert(
             Contact.__table__,
             {
-                "id": pop.ids[lo:hi], "account_id": np.full(m, aid), "email": email, "phone": phone,
-                "first_name": first, "last_name": last, "status": status,
-                "preferred_language": np.array(langs, dtype=object)[lang], "timezone": tz, "country": country,
-                "city": city, "crm_account_id": np.where(crm > 0, crm, np.nan),
-                "created_at": created, "updated_at": created,
+                "id": pop.ids[lo:hi],
+                "account_id": np.full(m, aid),
+                "email": email,
+                "phone": phone,
+                "first_name": first,
+                "last_name": last,
+                "status": status,
+                "preferred_language": np.array(langs, dtype=object)[lang],
+                "timezone": tz,
+                "country": country,
+                "city": city,
+                "crm_account_id": np.where(crm > 0, crm, np.nan),
+                "created_at": created,
+                "updated_at": created,
             },
         )
         _write_field_values(writer, rng, pop, setup, lo, hi)
@@ -189,9 +211,11 @@ def _write_field_values(
     def add(field: str, mask: np.ndarray, **values: np.ndarray) -> None:
         k = int(mask.sum())
         row = {
-            "contact_id": ids[mask], "field_id": np.full(k, setup.field_ids[field]),
+            "contact_id": ids[mask],
+            "field_id": np.full(k, setup.field_ids[field]),
             "account_id": np.full(k, setup.account_id),
-            "value_text": np.full(k, None, dtype=object), "value_number": np.full(k, np.nan),
+            "value_text": np.full(k, None, dtype=object),
+            "value_number": np.full(k, np.nan),
             "value_date": np.full(k, np.datetime64("NaT"), dtype="datetime64[D]"),
         }
         row.update({key: v[mask] for key, v in values.items()})
@@ -202,7 +226,11 @@ def _write_field_values(
         [[p[0] for p in content.PRODUCTS[name]] for name in content.INTERESTS], dtype=object
     )
     add("Favorite Product", rng.random(m) < 0.3, value_text=product_names[interest, rng.integers(0, 5, m)])
-    add("Notes", rng.random(m) < 0.04, value_text=np.array(NOTES, dtype=object)[rng.integers(0, len(NOTES), m)])
+    add(
+        "Notes",
+        rng.random(m) < 0.04,
+        value_text=np.array(NOTES, dtype=object)[rng.integers(0, len(NOTES), m)],
+    )
     birthdays = np.datetime64("1955-01-01") + rng.integers(0, 51 * 365, m).astype("timedelta64[D]")
     add("Birthday", rng.random(m) < 0.5, value_date=birthdays)
     sizes = np.array(["XS", "S", "M", "L", "XL"], dtype=object)[
@@ -211,15 +239,26 @@ def _write_field_values(
     add("Clothing Size", rng.random(m) < 0.6, value_text=sizes)
     points = np.round(rng.gamma(1.5, 600, m)).astype(float)
     add("Loyalty Points", (pop.tier[lo:hi] != TIER_PROSPECT) & (rng.random(m) < 0.9), value_number=points)
-    add("Support Language", rng.random(m) < 0.2,
-        value_text=np.array(content.LANGUAGES, dtype=object)[pop.lang[lo:hi]])
+    add(
+        "Support Language",
+        rng.random(m) < 0.2,
+        value_text=np.array(content.LANGUAGES, dtype=object)[pop.lang[lo:hi]],
+    )
     merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     writer.insert(ContactFieldValue.__table__, merged)
 
 
 def _write_form_submissions(
-    writer: BulkWriter, rng: np.random.Generator, pop: Population, setup: Setup, lo: int, hi: int,
-    email: np.ndarray, first: np.ndarray, *, start_us: int,
+    writer: BulkWriter,
+    rng: np.random.Generator,
+    pop: Population,
+    setup: Setup,
+    lo: int,
+    hi: int,
+    email: np.ndarray,
+    first: np.ndarray,
+    *,
+    start_us: int,
 ) -> np.ndarray:
     created = pop.created_us[lo:hi]
     signed = (created >= start_us) & (rng.random(hi - lo) < 0.45) & (pop.company[lo:hi] < 0)
@@ -232,8 +271,11 @@ def _write_form_submissions(
     writer.insert(
         FormSubmission.__table__,
         {
-            "id": writer.reserve_ids(FormSubmission.__table__, k), "account_id": np.full(k, setup.account_id),
-            "form_id": np.full(k, setup.form_id), "contact_id": pop.ids[lo:hi][signed], "data": data,
+            "id": writer.reserve_ids(FormSubmission.__table__, k),
+            "account_id": np.full(k, setup.account_id),
+            "form_id": np.full(k, setup.form_id),
+            "contact_id": pop.ids[lo:hi][signed],
+            "data": data,
             "submitted_at": _us(created[signed]),
         },
     )
@@ -262,7 +304,8 @@ def write_memberships(
         total += writer.insert(
             ListSubscription.__table__,
             {
-                "contact_id": pop.ids[mask], "list_id": np.full(k, setup.list_ids[key]),
+                "contact_id": pop.ids[mask],
+                "list_id": np.full(k, setup.list_ids[key]),
                 "account_id": np.full(k, setup.account_id),
                 "email_status": np.where(gone, "unsubscribed", "subscribed").astype(object),
                 "sms_consent": consent,
@@ -270,7 +313,8 @@ def write_memberships(
                     had_consent, np.array(SMS_SOURCES, dtype=object)[members.sms_source[mask]], None
                 ),
                 "sms_consent_at": np.where(had_consent, sub_times, 0).astype("datetime64[us]")
-                if j == sms_j else np.full(k, np.datetime64("NaT"), dtype="datetime64[us]"),
+                if j == sms_j
+                else np.full(k, np.datetime64("NaT"), dtype="datetime64[us]"),
                 "subscribed_at": _us(sub_times),
                 "unsubscribed_at": unsub_times,
                 "unsubscribe_reason": reasons[members.unsub_reason[mask, j]],

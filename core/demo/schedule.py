@@ -19,10 +19,17 @@ from core.enums import CampaignStatus, Channel, Layout
 
 KINDS = ("newsletter", "promo", "arrivals", "vip", "sms")
 KIND_LISTS = {
-    "newsletter": ["newsletter"], "promo": ["promotions"], "arrivals": ["arrivals"], "vip": ["vip"], "sms": ["sms"],
+    "newsletter": ["newsletter"],
+    "promo": ["promotions"],
+    "arrivals": ["arrivals"],
+    "vip": ["vip"],
+    "sms": ["sms"],
 }
 KIND_LABEL = {
-    "newsletter": "Newsletter", "promo": "Promotion", "arrivals": "New arrivals", "vip": "VIP early access",
+    "newsletter": "Newsletter",
+    "promo": "Promotion",
+    "arrivals": "New arrivals",
+    "vip": "VIP early access",
     "sms": "SMS flash sale",
 }
 
@@ -75,7 +82,9 @@ def _slug(text: str) -> str:
 def _week_slots(rng: np.random.Generator, start: datetime, now: datetime, tz: ZoneInfo) -> list[datetime]:
     """Pick 2-4 send weeks per calendar month; send Tuesday to Thursday, 8-11am in the account's zone."""
     local_start = start.astimezone(tz)
-    monday = (local_start - timedelta(days=local_start.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = (local_start - timedelta(days=local_start.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
     weeks: dict[tuple[int, int], list[datetime]] = {}
     while monday < now:
         key = (monday.year, monday.month)
@@ -86,7 +95,9 @@ def _week_slots(rng: np.random.Generator, start: datetime, now: datetime, tz: Zo
         k = min(len(mondays), int(rng.choice([2, 3, 4], p=[0.20, 0.45, 0.35])))
         for mon in sorted(rng.choice(len(mondays), size=k, replace=False)):
             day = mondays[int(mon)] + timedelta(days=int(rng.integers(1, 4)))
-            when = day.replace(hour=int(rng.integers(8, 12)), minute=int(rng.choice([0, 15, 30, 45])), tzinfo=tz)
+            when = day.replace(
+                hour=int(rng.integers(8, 12)), minute=int(rng.choice([0, 15, 30, 45])), tzinfo=tz
+            )
             if start + timedelta(days=1) <= when <= now - timedelta(hours=6):
                 slots.append(when)
     return slots
@@ -96,8 +107,10 @@ def _fill(template: str, **values: object) -> str:
     return template.format(**values)
 
 
-def plan_campaigns(rng: np.random.Generator, setup: Setup, *, start: datetime, now: datetime) -> list[CampaignSpec]:
-    """Plan every campaign of the demo: sent ones in time order, then two failed, a draft and a scheduled one."""
+def plan_campaigns(
+    rng: np.random.Generator, setup: Setup, *, start: datetime, now: datetime
+) -> list[CampaignSpec]:
+    """Plan every campaign: the sent ones in time order (two of them failed), a draft and a scheduled one."""
     tz = ZoneInfo("America/New_York")
     specs: list[CampaignSpec] = []
     last_month = None
@@ -133,8 +146,14 @@ def plan_campaigns(rng: np.random.Generator, setup: Setup, *, start: datetime, n
     draft.status, draft.sent_at, draft.scheduled_at = CampaignStatus.DRAFT, None, None
     draft.created_at = now - timedelta(days=2)
     draft.name = f"Draft - {draft.name}"
-    scheduled = _spec(rng, setup, "promo", (now + timedelta(days=3)).astimezone(tz).replace(hour=10, minute=0))
-    scheduled.status, scheduled.scheduled_at, scheduled.sent_at = CampaignStatus.SCHEDULED, scheduled.sent_at, None
+    scheduled = _spec(
+        rng, setup, "promo", (now + timedelta(days=3)).astimezone(tz).replace(hour=10, minute=0)
+    )
+    scheduled.status, scheduled.scheduled_at, scheduled.sent_at = (
+        CampaignStatus.SCHEDULED,
+        scheduled.sent_at,
+        None,
+    )
     scheduled.created_at = now - timedelta(days=1)
     specs += [draft, scheduled]
 
@@ -155,7 +174,10 @@ def _spec(rng: np.random.Generator, setup: Setup, kind: str, when: datetime) -> 
     topic = int(rng.integers(len(content.INTERESTS))) if kind != "newsletter" else -1
     topic_name = content.INTERESTS[topic] if topic >= 0 else "seasonal"
     values = {
-        "month": month, "store": setup.store, "topic": topic_name, "pct": int(rng.choice([15, 20, 25, 30, 40])),
+        "month": month,
+        "store": setup.store,
+        "topic": topic_name,
+        "pct": int(rng.choice([15, 20, 25, 30, 40])),
         "price": int(rng.choice([9, 19, 29])),
     }
     base = f"https://{setup.domain}"
@@ -174,8 +196,11 @@ def _spec(rng: np.random.Generator, setup: Setup, kind: str, when: datetime) -> 
     else:
         subject = None
     short = {
-        "newsletter": "Newsletter", "promo": f"{topic_name} promotion", "arrivals": f"New arrivals: {topic_name}",
-        "vip": "VIP early access", "sms": f"SMS flash sale: {topic_name}",
+        "newsletter": "Newsletter",
+        "promo": f"{topic_name} promotion",
+        "arrivals": f"New arrivals: {topic_name}",
+        "vip": "VIP early access",
+        "sms": f"SMS flash sale: {topic_name}",
     }[kind]
     name = f"{mon} - {short}"
     slug = _slug(name)
@@ -214,8 +239,8 @@ def _email_body(
 ) -> tuple[list[dict[str, object]], list[LinkSpec]]:
     """Typed blocks (core.campaigns.schemas.Block) and the tracked links they yield, in the service's order.
 
-    Like core.campaigns.service, the unsubscribe link is the %UNSUBSCRIBELINK% tag and the honeypot is a hidden
-    link that only scanners follow; both come after the content links.
+    Like core.campaigns.service, the unsubscribe link is the %UNSUBSCRIBELINK% tag and the honeypot is a
+    hidden link that only scanners follow; both come after the content links.
     """
     base = f"https://{setup.domain}"
     utm = "?utm_source=activeintel&utm_medium=email&utm_campaign=" + slug
@@ -229,29 +254,54 @@ def _email_body(
     }[kind]
     weighted: list[tuple[str, float]] = [(main + utm, 3.0)]
     blocks: list[dict[str, object]] = [
-        {"type": "image", "url": f"{base}/assets/{kind}-hero.jpg", "alt": subject[:300], "link_url": main + utm,
-         "locked": False},
+        {
+            "type": "image",
+            "url": f"{base}/assets/{kind}-hero.jpg",
+            "alt": subject[:300],
+            "link_url": main + utm,
+            "locked": False,
+        },
         {"type": "heading", "text": subject[:300], "level": 1, "locked": False},
-        {"type": "text", "text": f"Hi %FIRSTNAME%, here's what's new at {setup.store} this week.", "locked": False},
+        {
+            "type": "text",
+            "text": f"Hi %FIRSTNAME%, here's what's new at {setup.store} this week.",
+            "locked": False,
+        },
         {"type": "button", "label": "Shop now", "url": main + utm, "locked": False},
     ]
     if topic >= 0:
         product, price = content.PRODUCTS[topic_name][int(rng.integers(5))]
         url = f"{base}/products/{_slug(product)}{utm}"
-        blocks.append({"type": "product", "name": product, "price_cents": price, "currency": "USD",
-                       "image_url": f"{base}/assets/{_slug(product)}.jpg", "url": url, "locked": False})
+        blocks.append(
+            {
+                "type": "product",
+                "name": product,
+                "price_cents": price,
+                "currency": "USD",
+                "image_url": f"{base}/assets/{_slug(product)}.jpg",
+                "url": url,
+                "locked": False,
+            }
+        )
         weighted.append((url, 1.5))
     for extra in more:
         blocks.append({"type": "button", "label": "Take a look", "url": extra + utm, "locked": False})
         weighted.append((extra + utm, 1.0))
-    social = [("instagram", f"https://instagram.com/{_slug(setup.store)}"),
-              ("facebook", f"https://facebook.com/{_slug(setup.store)}")]
+    social = [
+        ("instagram", f"https://instagram.com/{_slug(setup.store)}"),
+        ("facebook", f"https://facebook.com/{_slug(setup.store)}"),
+    ]
     blocks.append({"type": "divider", "locked": True})
     blocks.append({"type": "social", "links": [{"network": n, "url": u} for n, u in social], "locked": True})
     weighted += [(u, 0.2) for _, u in social]
-    blocks.append({"type": "text", "locked": True,
-                   "text": f"{setup.store}, 100 Market Street, Springfield. You get this email because you "
-                           "subscribed. Unsubscribe: %UNSUBSCRIBELINK%"})
+    blocks.append(
+        {
+            "type": "text",
+            "locked": True,
+            "text": f"{setup.store}, 100 Market Street, Springfield. You get this email because you "
+            "subscribed. Unsubscribe: %UNSUBSCRIBELINK%",
+        }
+    )
     links = [LinkSpec(u, w) for u, w in weighted]
     links.append(LinkSpec(UNSUBSCRIBE_URL, 0.0, is_unsubscribe=True))
     links.append(LinkSpec(HONEYPOT_URL, 0.0, is_honeypot=True))
@@ -262,15 +312,25 @@ def insert_campaigns(session: Session, setup: Setup, specs: list[CampaignSpec]) 
     """Create the campaign and link rows and remember their ids on the specs."""
     for spec in specs:
         row = Campaign(
-            account_id=setup.account_id, name=spec.name, channel=spec.channel, status=spec.status,
-            failure_reason=spec.failure_reason, subject=spec.subject, preheader=spec.preheader,
+            account_id=setup.account_id,
+            name=spec.name,
+            channel=spec.channel,
+            status=spec.status,
+            failure_reason=spec.failure_reason,
+            subject=spec.subject,
+            preheader=spec.preheader,
             from_name=setup.store if spec.channel == Channel.EMAIL else None,
             from_email=f"hello@{setup.domain}" if spec.channel == Channel.EMAIL else None,
-            layout=spec.layout, blocks=spec.blocks, sms_body=spec.sms_body,
-            list_ids=[setup.list_ids[k] for k in spec.list_keys], link_tracking=True,
-            created_by=setup.admin_id, created_at=spec.created_at,
+            layout=spec.layout,
+            blocks=spec.blocks,
+            sms_body=spec.sms_body,
+            list_ids=[setup.list_ids[k] for k in spec.list_keys],
+            link_tracking=True,
+            created_by=setup.admin_id,
+            created_at=spec.created_at,
             updated_at=spec.sent_at or spec.scheduled_at or spec.created_at,
-            scheduled_at=spec.scheduled_at, sent_at=spec.sent_at,
+            scheduled_at=spec.scheduled_at,
+            sent_at=spec.sent_at,
         )
         session.add(row)
         session.flush()
@@ -279,8 +339,11 @@ def insert_campaigns(session: Session, setup: Setup, specs: list[CampaignSpec]) 
             if lk.is_honeypot:
                 lk.url = HONEYPOT_URL.format(campaign_id=row.id)
             link = CampaignLink(
-                account_id=setup.account_id, campaign_id=row.id, url=lk.url,
-                is_unsubscribe=lk.is_unsubscribe, is_honeypot=lk.is_honeypot,
+                account_id=setup.account_id,
+                campaign_id=row.id,
+                url=lk.url,
+                is_unsubscribe=lk.is_unsubscribe,
+                is_honeypot=lk.is_honeypot,
             )
             session.add(link)
             session.flush()

@@ -1,4 +1,4 @@
-"""The small, hand-shaped part of the demo account: settings, users, lists, fields, tags, content, CRM shells."""
+"""The small, hand-made part of the demo account: settings, users, lists, fields, tags, content, CRM."""
 
 from __future__ import annotations
 
@@ -98,7 +98,11 @@ def build_setup(session: Session, *, name: str, now: datetime, start: datetime) 
     for full, handle, role, billing in content.USERS:
         users.append(
             create_user(
-                session, account_id=aid, email=f"{handle}@{domain}", name=full, role=role,
+                session,
+                account_id=aid,
+                email=f"{handle}@{domain}",
+                name=full,
+                role=role,
                 can_manage_billing=billing,
             )
         )
@@ -111,7 +115,12 @@ def build_setup(session: Session, *, name: str, now: datetime, start: datetime) 
     fields = {}
     for fname, ftype, options in FIELDS:
         row = CustomField(
-            account_id=aid, name=fname, tag=personalization_tag(fname), type=ftype, options=options, created_at=opened
+            account_id=aid,
+            name=fname,
+            tag=personalization_tag(fname),
+            type=ftype,
+            options=options,
+            created_at=opened,
         )
         session.add(row)
         fields[fname] = row
@@ -123,9 +132,14 @@ def build_setup(session: Session, *, name: str, now: datetime, start: datetime) 
     session.add(TrackedDomain(account_id=aid, domain=domain, created_at=opened))
     session.add(
         BrandKit(
-            account_id=aid, name=f"{name} brand", is_primary=True, website=f"https://{domain}",
-            logo_url=f"https://{domain}/assets/logo.png", colors=["#1F3A5F", "#F2A541", "#FFFFFF"],
-            fonts=["Poppins", "Lora"], tone="warm, upbeat, concise",
+            account_id=aid,
+            name=f"{name} brand",
+            is_primary=True,
+            website=f"https://{domain}",
+            logo_url=f"https://{domain}/assets/logo.png",
+            colors=["#1F3A5F", "#F2A541", "#FFFFFF"],
+            fonts=["Poppins", "Lora"],
+            tone="warm, upbeat, concise",
             description=f"{name} sells thoughtfully made gear for active, cosy lives. We sound like a friend "
             "who knows the products: helpful, never pushy.",
             created_at=opened,
@@ -140,64 +154,104 @@ def build_setup(session: Session, *, name: str, now: datetime, start: datetime) 
         for title, subject, body in responses:
             session.add(
                 SavedResponse(
-                    account_id=aid, category_id=cat.id, title=title, subject=subject,
-                    body=body.replace("Demo Store", name), created_at=opened,
+                    account_id=aid,
+                    category_id=cat.id,
+                    title=title,
+                    subject=subject,
+                    body=body.replace("Demo Store", name),
+                    created_at=opened,
                 )
             )
     form = Form(
-        account_id=aid, name="Newsletter signup",
+        account_id=aid,
+        name="Newsletter signup",
         fields=[
             {"name": "email", "label": "Email", "required": True},
             {"name": "first_name", "label": "First name", "required": False},
             {"name": "interest", "label": "What are you into?", "required": False},
         ],
-        list_id=lists["newsletter"].id, tag_id=tags["Newsletter Signup"].id, created_at=opened,
+        list_id=lists["newsletter"].id,
+        tag_id=tags["Newsletter Signup"].id,
+        created_at=opened,
     )
     session.add(form)
     session.add(
         BusinessGoal(
-            account_id=aid, name="Monthly email revenue", metric="revenue", target=Decimal("25000"),
-            period="month", description="Revenue attributed to email campaigns each month.", created_at=start,
+            account_id=aid,
+            name="Monthly email revenue",
+            metric="revenue",
+            target=Decimal("25000"),
+            period="month",
+            description="Revenue attributed to email campaigns each month.",
+            created_at=start,
         )
     )
     session.add(
         BusinessGoal(
-            account_id=aid, name="Open rate", metric="open_rate", target=Decimal("0.40"),
-            period="month", description="Keep the monthly open rate at or above 40%.", created_at=start,
+            account_id=aid,
+            name="Open rate",
+            metric="open_rate",
+            target=Decimal("0.40"),
+            period="month",
+            description="Keep the monthly open rate at or above 40%.",
+            created_at=start,
         )
     )
     session.add(
         Automation(
-            account_id=aid, name="Welcome series", description="Welcome new newsletter subscribers.",
+            account_id=aid,
+            name="Welcome series",
+            description="Welcome new newsletter subscribers.",
             status=AutomationStatus.ACTIVE,
             trigger={"type": "subscribes_to_list", "list_id": lists["newsletter"].id, "runs": "once"},
             steps=[
                 {"type": "send_email", "subject": f"Welcome to {name}!"},
                 {"type": "wait", "days": 3},
-                {"type": "if_else",
-                 "condition": _engagement_tree("open", 3)["root"],
-                 "yes": [{"type": "add_tag", "tag": "Newsletter Signup"}],
-                 "no": [{"type": "send_email", "subject": "Here's 10% off your first order"}]},
+                {
+                    "type": "if_else",
+                    "condition": _engagement_tree("open", 3)["root"],
+                    "yes": [{"type": "add_tag", "tag": "Newsletter Signup"}],
+                    "no": [{"type": "send_email", "subject": "Here's 10% off your first order"}],
+                },
             ],
-            created_at=opened, updated_at=opened,
+            created_at=opened,
+            updated_at=opened,
         )
     )
     session.add(
         Automation(
-            account_id=aid, name="Abandoned cart reminder", description="Nudge shoppers who left items behind.",
-            status=AutomationStatus.INACTIVE, trigger={"type": "abandoned_cart", "runs": "multiple"},
-            steps=[{"type": "wait", "hours": 4}, {"type": "send_email", "subject": "You left something behind"}],
-            created_at=start, updated_at=start,
+            account_id=aid,
+            name="Abandoned cart reminder",
+            description="Nudge shoppers who left items behind.",
+            status=AutomationStatus.INACTIVE,
+            trigger={"type": "abandoned_cart", "runs": "multiple"},
+            steps=[
+                {"type": "wait", "hours": 4},
+                {"type": "send_email", "subject": "You left something behind"},
+            ],
+            created_at=start,
+            updated_at=start,
         )
     )
     engagement = ScoreDefinition(
-        account_id=aid, name="Engagement", target=ScoreTarget.CONTACT,
+        account_id=aid,
+        name="Engagement",
+        target=ScoreTarget.CONTACT,
         rules=[
             {"condition": _engagement_tree("open", 30), "points": 5, "expires_days": 30},
             {"condition": _engagement_tree("click", 30), "points": 10, "expires_days": 30},
-            {"condition": {"version": 1, "root": {"type": "group", "match": "all", "conditions": [
-                {"type": "purchase", "op": "has", "period": {"last_days": 90}}]}}, "points": 20,
-             "expires_days": 90},
+            {
+                "condition": {
+                    "version": 1,
+                    "root": {
+                        "type": "group",
+                        "match": "all",
+                        "conditions": [{"type": "purchase", "op": "has", "period": {"last_days": 90}}],
+                    },
+                },
+                "points": 20,
+                "expires_days": 90,
+            },
         ],
         created_at=start,
     )
@@ -208,20 +262,43 @@ def build_setup(session: Session, *, name: str, now: datetime, start: datetime) 
         pipe = Pipeline(account_id=aid, name=pname, currency="USD", created_at=opened)
         session.add(pipe)
         session.flush()
-        rows = [Stage(account_id=aid, pipeline_id=pipe.id, name=s, position=i) for i, s in enumerate(stage_names)]
+        rows = [
+            Stage(account_id=aid, pipeline_id=pipe.id, name=s, position=i) for i, s in enumerate(stage_names)
+        ]
         session.add_all(rows)
         session.flush()
         pipelines.append(pipe.id)
         stages.append([r.id for r in rows])
     deal_score = ScoreDefinition(
-        account_id=aid, name="Deal health", target=ScoreTarget.DEAL, pipeline_id=pipelines[0],
+        account_id=aid,
+        name="Deal health",
+        target=ScoreTarget.DEAL,
+        pipeline_id=pipelines[0],
         rules=[
-            {"condition": {"version": 1, "root": {"type": "group", "match": "all", "conditions": [
-                {"type": "deal", "field": "value", "op": "gte", "value": 10000}]}}, "points": 15,
-             "expires_days": None},
-            {"condition": {"version": 1, "root": {"type": "group", "match": "all", "conditions": [
-                {"type": "deal", "field": "source", "op": "is", "value": "referral"}]}}, "points": 10,
-             "expires_days": None},
+            {
+                "condition": {
+                    "version": 1,
+                    "root": {
+                        "type": "group",
+                        "match": "all",
+                        "conditions": [{"type": "deal", "field": "value", "op": "gte", "value": 10000}],
+                    },
+                },
+                "points": 15,
+                "expires_days": None,
+            },
+            {
+                "condition": {
+                    "version": 1,
+                    "root": {
+                        "type": "group",
+                        "match": "all",
+                        "conditions": [{"type": "deal", "field": "source", "op": "is", "value": "referral"}],
+                    },
+                },
+                "points": 10,
+                "expires_days": None,
+            },
         ],
         created_at=start,
     )
@@ -266,9 +343,12 @@ def add_companies(
         slug = re.sub(r"[^a-z0-9]+", "", cname.lower())
         rows.append(
             CrmAccount(
-                account_id=setup.account_id, name=cname, website=f"https://{slug}.example",
+                account_id=setup.account_id,
+                name=cname,
+                website=f"https://{slug}.example",
                 industry=content.COMPANY_INDUSTRIES[int(rng.integers(len(content.COMPANY_INDUSTRIES)))],
-                employees=int(rng.lognormal(3.2, 1.0)) + 2, created_at=created[i],
+                employees=int(rng.lognormal(3.2, 1.0)) + 2,
+                created_at=created[i],
             )
         )
     session.add_all(rows)

@@ -57,7 +57,9 @@ class DemoSummary(BaseModel):
         return sum(e.total for e in self.events)
 
 
-def _grouped(conn: Connection, column: object, table: object, account_col: object, account_id: int) -> dict[str, int]:
+def _grouped(
+    conn: Connection, column: object, table: object, account_col: object, account_id: int
+) -> dict[str, int]:
     rows = conn.execute(
         select(column, func.count()).select_from(table).where(account_col == account_id).group_by(column)
     ).all()
@@ -69,15 +71,20 @@ def summarize_account(engine: Engine, account_id: int) -> DemoSummary:
     with engine.connect() as conn:
         acc = conn.execute(select(Account).where(Account.id == account_id)).one()
         count = lambda model: int(  # noqa: E731
-            conn.execute(select(func.count()).select_from(model).where(model.account_id == account_id)).scalar_one()
+            conn.execute(
+                select(func.count()).select_from(model).where(model.account_id == account_id)
+            ).scalar_one()
         )
         contacts_by_status = _grouped(conn, Contact.status, Contact, Contact.account_id, account_id)
         events = conn.execute(
             select(
-                EngagementEvent.type, func.count(),
+                EngagementEvent.type,
+                func.count(),
                 func.sum(case((EngagementEvent.is_bot, 1), else_=0)),
                 func.sum(case((EngagementEvent.is_mpp, 1), else_=0)),
-            ).where(EngagementEvent.account_id == account_id).group_by(EngagementEvent.type)
+            )
+            .where(EngagementEvent.account_id == account_id)
+            .group_by(EngagementEvent.type)
         ).all()
         orders, revenue = conn.execute(
             select(func.count(), func.coalesce(func.sum(Order.total_cents), 0)).where(
@@ -85,14 +92,18 @@ def summarize_account(engine: Engine, account_id: int) -> DemoSummary:
             )
         ).one()
         tagged = conn.execute(
-            select(func.count(func.distinct(ContactTag.contact_id))).where(ContactTag.account_id == account_id)
-        ).scalar_one()
-        from_campaigns = conn.execute(
-            select(func.count()).select_from(PageVisit).where(
-                PageVisit.account_id == account_id, PageVisit.campaign_id.is_not(None)
+            select(func.count(func.distinct(ContactTag.contact_id))).where(
+                ContactTag.account_id == account_id
             )
         ).scalar_one()
-        sends_by_status = _grouped(conn, CampaignSend.status, CampaignSend, CampaignSend.account_id, account_id)
+        from_campaigns = conn.execute(
+            select(func.count())
+            .select_from(PageVisit)
+            .where(PageVisit.account_id == account_id, PageVisit.campaign_id.is_not(None))
+        ).scalar_one()
+        sends_by_status = _grouped(
+            conn, CampaignSend.status, CampaignSend, CampaignSend.account_id, account_id
+        )
         return DemoSummary(
             account_id=account_id,
             name=acc.name,

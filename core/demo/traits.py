@@ -19,7 +19,32 @@ HOUR = 3_600 * US
 
 # Local-time weights from section 8 (hour 0..23, Monday..Sunday).
 HOUR_WEIGHTS = np.array(
-    [.2, .1, .1, .1, .2, .5, 1.2, 2.2, 3.0, 3.2, 3.0, 2.6, 2.7, 2.5, 2.4, 2.6, 2.5, 2.2, 2.0, 2.2, 2.3, 1.8, 1.1, .5]
+    [
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.5,
+        1.2,
+        2.2,
+        3.0,
+        3.2,
+        3.0,
+        2.6,
+        2.7,
+        2.5,
+        2.4,
+        2.6,
+        2.5,
+        2.2,
+        2.0,
+        2.2,
+        2.3,
+        1.8,
+        1.1,
+        0.5,
+    ]
 )
 DAY_MULTIPLIERS = np.array([0.97, 1.02, 1.02, 1.02, 1.03, 0.92, 0.90])
 
@@ -29,9 +54,9 @@ HUMAN_CLICK = 0.020
 MPP_SHARE = 0.30
 BOT_CLICK_SHARE = 0.35
 # Beta(a, b) of the per-email human open chance. Engaged people join more lists and so get more email, which
-# lifts the per-send mean above the population mean: mean 0.14 gives ~0.16-0.19 per delivered email (so the
-# reported open rate with MPP lands near 0.38-0.40), and a = 1.0 leaves ~40% of recipients without a human open
-# over six months (~10 emails).
+# lifts the per-send mean above the population mean: mean 0.14 gives ~0.16-0.19 per delivered email (so
+# the reported open rate with MPP lands near 0.38-0.40), and a = 1.0 leaves ~40% of recipients without a
+# human open over six months (~10 emails).
 PROPENSITY_MEAN = 0.14
 PROPENSITY_A = 1.0
 PROPENSITY_B = PROPENSITY_A * (1 - PROPENSITY_MEAN) / PROPENSITY_MEAN
@@ -149,7 +174,8 @@ def draw_population(rng: np.random.Generator, n: int, *, start_us: int, now_us: 
     mpp_p = np.where(is_corporate, 0.18, mpp_p)
     is_mpp = rng.random(n) < mpp_p
     microsoft = np.isin(
-        consumer_domain, [i for i, d in enumerate(content.CONSUMER_DOMAINS) if d[0] in content.MICROSOFT_DOMAINS]
+        consumer_domain,
+        [i for i, d in enumerate(content.CONSUMER_DOMAINS) if d[0] in content.MICROSOFT_DOMAINS],
     )
     scanner_p = np.where(is_corporate, 0.25, np.where(microsoft, 0.10, 0.05))
     is_scanner = rng.random(n) < scanner_p

@@ -28,14 +28,31 @@ from core.demo import DemoSummary, build_demo_account, load_ground_truth
 from core.errors import Conflict, InvalidRequest
 from core.migrations.runner import alembic_config
 
-POSTGRES_ADMIN_URL = os.environ.get("ACTIVEINTEL_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ACTIVEINTEL_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"
+)
 BACKENDS = ["sqlite"] + ([] if os.environ.get("ACTIVEINTEL_TEST_SKIP_POSTGRES") == "1" else ["postgres"])
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 CONTACTS = 300
 TABLES = [
-    "contacts", "contact_field_values", "list_subscriptions", "contact_tags", "campaigns", "campaign_links",
-    "campaign_sends", "engagement_events", "page_visits", "orders", "order_items", "abandoned_carts",
-    "custom_events", "deals", "deal_tasks", "notes", "score_values", "form_submissions",
+    "contacts",
+    "contact_field_values",
+    "list_subscriptions",
+    "contact_tags",
+    "campaigns",
+    "campaign_links",
+    "campaign_sends",
+    "engagement_events",
+    "page_visits",
+    "orders",
+    "order_items",
+    "abandoned_carts",
+    "custom_events",
+    "deals",
+    "deal_tasks",
+    "notes",
+    "score_values",
+    "form_submissions",
 ]
 
 
@@ -96,7 +113,9 @@ def demo(request: pytest.FixtureRequest, new_engine: Callable[[str], Engine], tm
 
 def _frame(engine: Engine, table: str, account_id: int) -> pd.DataFrame:
     with engine.connect() as conn:
-        return pd.read_sql(text(f"SELECT * FROM {table} WHERE account_id = :a"), conn, params={"a": account_id})
+        return pd.read_sql(
+            text(f"SELECT * FROM {table} WHERE account_id = :a"), conn, params={"a": account_id}
+        )
 
 
 def _checksums(engine: Engine, account_id: int) -> dict[str, tuple[int, int]]:
@@ -139,7 +158,9 @@ def test_same_seed_same_data_and_other_seed_differs(
     )
     assert _checksums(again, twin.account_id) == _checksums(demo.engine, demo.summary.account_id)
 
-    other = build_demo_account(again, contacts=CONTACTS, seed=8, now=NOW, name="Other Store", data_dir=tmp_path)
+    other = build_demo_account(
+        again, contacts=CONTACTS, seed=8, now=NOW, name="Other Store", data_dir=tmp_path
+    )
     assert other.account_id != twin.account_id
     ours, theirs = _checksums(again, twin.account_id), _checksums(again, other.account_id)
     assert ours["engagement_events"] != theirs["engagement_events"]
@@ -172,8 +193,9 @@ def test_rates_are_realistic(demo: Built) -> None:
     assert set(bots["url"]) & honeypots
     assert not set(human["url"]) & honeypots
     sent_at = sends.set_index(["campaign_id", "contact_id"])["sent_at"]
-    bot_delay = pd.to_datetime(bots.set_index(["campaign_id", "contact_id"])["occurred_at"], utc=True) - \
-        pd.to_datetime(sent_at, utc=True).reindex(bots.set_index(["campaign_id", "contact_id"]).index)
+    bot_delay = pd.to_datetime(
+        bots.set_index(["campaign_id", "contact_id"])["occurred_at"], utc=True
+    ) - pd.to_datetime(sent_at, utc=True).reindex(bots.set_index(["campaign_id", "contact_id"]).index)
     assert bot_delay.max() <= timedelta(seconds=10)
     unsub_rate = (ev["type"] == "unsubscribe").sum() / len(delivered)
     assert unsub_rate < 0.01
@@ -260,7 +282,11 @@ def test_indexes_and_constraints_are_rebuilt_after_the_bulk_load(demo: Built) ->
 def test_ground_truth_is_written_loadable_and_absent_from_the_database(demo: Built) -> None:
     aid = demo.summary.account_id
     truth = load_ground_truth(demo.data_dir, aid)
-    assert truth.meta["seed"] == 7 and truth.meta["now"] == NOW.isoformat() and truth.meta["contacts"] == CONTACTS
+    assert (
+        truth.meta["seed"] == 7
+        and truth.meta["now"] == NOW.isoformat()
+        and truth.meta["contacts"] == CONTACTS
+    )
     assert sorted(truth.contacts["contact_id"]) == sorted(_frame(demo.engine, "contacts", aid)["id"])
     assert truth.contacts["engagement_propensity"].between(0, 1).all()
     assert 0.1 <= truth.contacts["is_mpp_user"].mean() <= 0.5
@@ -272,8 +298,16 @@ def test_ground_truth_is_written_loadable_and_absent_from_the_database(demo: Bui
     won = closed["status"] == "won"
     assert closed.loc[won, "true_win_probability"].mean() > closed.loc[~won, "true_win_probability"].mean()
     assert deals["win_probability"].isna().all()
-    hidden = {"engagement_propensity", "propensity", "true_win_probability", "preferred_hour_local",
-              "is_mpp_user", "has_link_scanner", "customer_tier", "destined_to_win"}
+    hidden = {
+        "engagement_propensity",
+        "propensity",
+        "true_win_probability",
+        "preferred_hour_local",
+        "is_mpp_user",
+        "has_link_scanner",
+        "customer_tier",
+        "destined_to_win",
+    }
     insp = inspect(demo.engine)
     for table in insp.get_table_names():
         assert not hidden & {c["name"] for c in insp.get_columns(table)}, table
@@ -283,7 +317,9 @@ def test_ground_truth_is_written_loadable_and_absent_from_the_database(demo: Bui
 
 def test_refuses_an_existing_name_and_bad_sizes(demo: Built, tmp_path: Path) -> None:
     with pytest.raises(Conflict, match="already exists"):
-        build_demo_account(demo.engine, contacts=CONTACTS, seed=1, now=NOW, name="demo store", data_dir=tmp_path)
+        build_demo_account(
+            demo.engine, contacts=CONTACTS, seed=1, now=NOW, name="demo store", data_dir=tmp_path
+        )
     with pytest.raises(InvalidRequest, match="contacts"):
         build_demo_account(demo.engine, contacts=5, now=NOW, name="Tiny", data_dir=tmp_path)
     with pytest.raises(InvalidRequest, match="timezone-aware"):
@@ -293,7 +329,11 @@ def test_refuses_an_existing_name_and_bad_sizes(demo: Built, tmp_path: Path) -> 
 def test_reports_progress_for_every_stage(new_engine: Callable[[str], Engine], tmp_path: Path) -> None:
     seen: dict[str, tuple[int, int]] = {}
     build_demo_account(
-        new_engine("sqlite"), contacts=150, seed=3, now=NOW, data_dir=tmp_path,
+        new_engine("sqlite"),
+        contacts=150,
+        seed=3,
+        now=NOW,
+        data_dir=tmp_path,
         progress=lambda stage, done, total: seen.__setitem__(stage, (done, total)),
     )
     assert len(seen) == 5 and all(done == total for done, total in seen.values())
