@@ -342,9 +342,9 @@ def test_reports_progress_for_every_stage(new_engine: Callable[[str], Engine], t
 def test_cli_demo_runs_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     from activeintel.cli import main
 
+    # The real first-run path: an empty data folder, the schema made by the migrations.
     monkeypatch.setenv("ACTIVEINTEL_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    _schema(make_engine(f"sqlite:///{tmp_path / 'activeintel.db'}"))
     assert main(["demo", "--contacts", "200", "--seed", "5", "--now", "2026-06-15"]) == 0
     out = capsys.readouterr().out
     assert "Demo account 'Demo Store'" in out and "200" in out and "deals" in out
