@@ -424,3 +424,65 @@ async def test_not_mounted_without_credentials() -> None:
     app = FastAPI()
     assert mount_slack(app, SlackSettings(bot_token=None, signing_secret=None), lambda: None) is None  # type: ignore[arg-type, return-value]
     assert not [r for r in app.routes if getattr(r, "path", "") == "/slack/events"]
+
+
+async def test_mounted_by_create_app_answers_with_the_offline_model(
+    demo_world, slack, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """The whole stack: create_app reads SLACK_* from the environment, mounts the bot, and the bot runs turns
+    on the app's own graph (offline model) and database."""
+    from tests.server.harness import database_url, start_server
+
+    users = {"T1": {"account_id": demo_world.account_id, "users": {"U1": demo_world.admin_user_id}}}
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    monkeypatch.setenv("SLACK_USERS", json.dumps(users))
+    monkeypatch.setenv("SLACK_UPDATE_INTERVAL", "0.2")
+    server = start_server(url=database_url(demo_world.engine), data_dir=tmp_path)
+    try:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T1",
+                "api_app_id": "A1",
+                "type": "event_callback",
+                "event_id": "EvFull1",
+                "event_time": 1,
+                "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+                "event": {
+                    "type": "app_mention",
+                    "user": "U1",
+                    "team": "T1",
+                    "channel": "C9",
+                    "ts": "1749999999.000900",
+                    "event_ts": "1749999999.000900",
+                    "text": "<@UBOT> How did my May newsletter do?",
+                },
+            }
+        )
+        stamp = str(int(time.time()))
+        sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+        headers = {
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": sig,
+            "Content-Type": "application/json",
+        }
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            r = await http.post("/slack/events", content=body.encode(), headers=headers)
+        assert r.status_code == 200
+        await slack.wait_for(
+            lambda: any("Open rate" in u.get("text", "") for u in slack.of("chat.update")), 60
+        )
+        await slack.wait_for(lambda: slack.of("files.completeUploadExternal"), 30)
+        final = _final_texts(slack)[-1]
+        assert "*May 2026 - Newsletter*" in final and "• Open rate" in final
+        with demo_world.factory() as s:
+            thread = s.scalars(
+                select(ChatThread).where(
+                    ChatThread.surface == "slack", ChatThread.title == "How did my May newsletter do?"
+                )
+            ).first()
+        assert thread is not None and thread.user_id == demo_world.admin_user_id
+    finally:
+        server.stop()

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from server.slack.bot import agent_thread_id
 from server.slack.dedupe import RecentIds
@@ -90,3 +91,20 @@ def test_agent_thread_ids_are_per_slack_thread_and_person() -> None:
     assert a == agent_thread_id("T1", "C1", "1.0", Identity(1, 1)) and len(a) <= 64
     assert a != agent_thread_id("T1", "C1", "2.0", Identity(1, 1))
     assert a != agent_thread_id("T1", "C1", "1.0", Identity(1, 2))
+
+
+def test_not_mounted_by_create_app_without_slack_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from core.config import Settings
+    from server.app import create_app
+    from server.settings import ServerSettings
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app(
+        Settings(ACTIVEINTEL_DATA_DIR=str(tmp_path)), server_settings=ServerSettings(knowledge=False)
+    )
+    client = TestClient(app)  # no lifespan: only routes that need no database
+    assert client.get("/").status_code == 200 and client.get("/static/chat.js").status_code == 200
+    assert client.post("/slack/events", content=b"{}").status_code in (404, 405)

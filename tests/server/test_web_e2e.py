@@ -247,3 +247,46 @@ def test_campaign_preview_shows_markup_in_campaign_content_as_text(
     )
     page.wait_for_timeout(300)
     assert not tab.dialogs and not tab.errors
+
+
+def test_a_dropped_connection_resumes_the_answer_without_gaps_or_repeats(
+    browser: Any, demo_world: Any, callers: Any, tmp_path: Path
+) -> None:
+    from tests.server.harness import SlowModel, database_url, start_server, words
+
+    text = words(80)
+    server = start_server(
+        url=database_url(demo_world.engine),
+        data_dir=tmp_path,
+        model=SlowModel(responses=[text], delay=0.04, produced=[]),
+    )
+    tab = Page(browser, server.url)
+    links: list[tuple[Any, Any]] = []
+
+    def proxy(ws: Any) -> None:
+        # Sit between the page and the server (frames still reach tab.sent / tab.received), so the test can
+        # cut the line mid-answer.
+        links.append((ws, ws.connect_to_server()))
+
+    try:
+        page = tab.page
+        page.route_web_socket("**/ws/chat", proxy)
+        page.goto(f"{server.url}/?key={callers.admin.key}")
+        tab.ask("Tell me a long story")
+        page.wait_for_selector(".answer .streaming")
+        page.wait_for_timeout(300)
+        for ws, upstream in links:
+            upstream.close()
+            ws.close(code=1012, reason="restart")
+        page.wait_for_selector(".msg.assistant .rating", timeout=60_000)
+        assert len(links) >= 2, "it reconnected"
+        resumes = [m for m in tab.sent if m.get("type") == "resume"]
+        assert resumes and resumes[0]["last_seq"] > 1
+        assert page.inner_text(".msg.assistant .answer").strip() == text
+        assert page.locator(".msg.assistant").count() == 1
+        seqs = [m["seq"] for m in tab.received if "seq" in m]
+        assert len(seqs) == len(set(seqs)) and seqs == sorted(seqs), "every event once, in order"
+        assert not tab.errors
+    finally:
+        tab.close()
+        server.stop()

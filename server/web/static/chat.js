@@ -9,13 +9,16 @@ import { campaignSrcdoc } from "./preview.js";
 let refCounter = 0;
 
 export class ChatView {
-  constructor({ socket, messages, form, input, stopButton, page = () => null, onThread = () => {}, onRunEnded = () => {} }) {
+  constructor({
+    socket, messages, form, input, stopButton, page = () => null, surface = "web", onThread = () => {}, onRunEnded = () => {},
+  }) {
     this.socket = socket;
     this.messages = messages;
     this.form = form;
     this.input = input;
     this.stopButton = stopButton;
     this.page = page;
+    this.surface = surface;
     this.onThread = onThread;
     this.onRunEnded = onRunEnded;
     this.threadId = null;
@@ -44,7 +47,7 @@ export class ChatView {
     const ref = `m${++refCounter}`;
     const bubble = this._userBubble(text);
     this.pending.set(ref, bubble);
-    const message = { type: "message", id: ref, thread_id: this.threadId, text, surface: "web" };
+    const message = { type: "message", id: ref, thread_id: this.threadId, text, surface: this.surface };
     const page = this.page();
     if (page) message.page = page;
     this.socket.send(message);
@@ -280,6 +283,8 @@ class RunView {
         this.root.append(el("p", { class: "error-line", role: "alert", text: msg.message || "Something went wrong." }));
         break;
       case "snapshot":
+        // Events were missed (buffer overflow or a forgotten run): the answer so far replaces what we showed.
+        this.streamed = msg.answer || "";
         if (msg.answer) this.answer.replaceChildren(renderMarkdown(msg.answer));
         if (msg.approval) this.artifacts.append(this.view._approvalCard(this.view.threadId, msg.approval.payload || {}));
         if (msg.complete) this.end("success");

@@ -42,6 +42,7 @@ async function main() {
   });
   chat = new ChatView({
     socket, messages: $("messages"), form: $("composer"), input: $("prompt"), stopButton: $("stop"), page: pageContext,
+    surface: "sidebar",
   });
   socket.connect();
   $("new-chat").addEventListener("click", () => chat.newChat());
