@@ -13,6 +13,9 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+# A trimmed chat starts with a note carrying the objects the dropped turns put in play (see agent.memory).
+OBJECTS_IN_PLAY_PREFIX = "OBJECTS_IN_PLAY: "
+
 
 @dataclass
 class DialogueState:
@@ -49,10 +52,24 @@ def _parse(content: Any) -> Any:
         return None
 
 
+def _seed(state: DialogueState, blob: str) -> None:
+    data = _parse(blob.strip().splitlines()[0] if blob.strip() else "")
+    if not isinstance(data, dict):
+        return
+    state.last_by_kind.update({k: v for k, v in (data.get("last_by_kind") or {}).items() if isinstance(v, dict)})
+    if data.get("listed"):
+        state.listed_kind, state.listed = data.get("listed_kind"), list(data["listed"])
+    if state.last_by_kind:
+        state.last_object = list(state.last_by_kind.values())[-1]
+
+
 def dialogue_state(messages: Sequence[BaseMessage]) -> DialogueState:
     """Fold every tool result of the chat, oldest first, into the current dialogue state."""
     state = DialogueState()
     for message in messages:
+        if isinstance(message, AIMessage) and isinstance(message.content, str) and OBJECTS_IN_PLAY_PREFIX in message.content:
+            _seed(state, message.content.split(OBJECTS_IN_PLAY_PREFIX, 1)[1])
+            continue
         if isinstance(message, AIMessage) and message.tool_calls:
             state.last_calls = [(c["name"], dict(c["args"])) for c in message.tool_calls]
         if not isinstance(message, ToolMessage) or message.status == "error":

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import json
+from typing import Any
+
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+
+from agent.dialogue import OBJECTS_IN_PLAY_PREFIX, dialogue_state
 
 # Rough budget in characters (about 4 per token); the offline model needs far less, LLMs have more.
 DEFAULT_BUDGET_CHARS = 48_000
@@ -30,11 +35,26 @@ def trim_history(messages: Sequence[BaseMessage], *, budget_chars: int = DEFAULT
         total -= sum(_size(m) for m in msgs[cut:start])
         cut = start
     kept = msgs[cut:]
-    if cut and kept is not msgs:
-        # Tell the model some turns were dropped, so it asks rather than guesses about older objects.
-        note = AIMessage(content=f"(Earlier part of this chat, {cut} messages, is not shown.)")
+    if cut:
+        # Tell the model some turns were dropped, and carry the objects they put in play forward, so "it" and
+        # "the second one" still resolve (for any model: the note is plain text with a JSON line).
+        state = dialogue_state(msgs[:cut])
+        carried = {
+            "last_by_kind": {k: _brief(v) for k, v in state.last_by_kind.items()},
+            "listed_kind": state.listed_kind,
+            "listed": [_brief(i) for i in state.listed[:20]],
+        }
+        note = AIMessage(
+            content=f"(Earlier part of this chat, {cut} messages, is not shown.)\n"
+            + OBJECTS_IN_PLAY_PREFIX + json.dumps(carried, default=str)
+        )
         return [note, *kept]
     return kept
+
+
+def _brief(obj: dict[str, Any]) -> dict[str, Any]:
+    keep = ("object", "id", "name", "title", "email", "campaign_id", "campaign_name", "status")
+    return {k: obj[k] for k in keep if k in obj}
 
 
 def orphan_tool_messages(messages: Sequence[BaseMessage]) -> list[ToolMessage]:

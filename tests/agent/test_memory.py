@@ -195,12 +195,6 @@ async def test_long_chat_is_trimmed_to_the_budget(demo_world, settings, nlu_cach
     assert chat["edited"].status == "success"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent.memory.trim_history drops the turn that produced the object in play (the draft), so "
-    "'make it shorter' is asked back instead of editing it; fix proposed to the lead (carry the newest "
-    "result of each object kind forward when trimming). Remove this marker with the fix.",
-)
 async def test_trimming_keeps_the_object_in_play(demo_world, settings, nlu_cache) -> None:
     chat = await _long_chat(demo_world, settings, nlu_cache)
     edited = chat["edited"]
