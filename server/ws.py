@@ -230,6 +230,11 @@ class ChatConnection:
         try:
             await asyncio.wait_for(self.queue.put(text), self.cfg.ws_send_timeout)
         except TimeoutError:
+            log.warning(
+                "closing the WebSocket of user %s: its send queue stayed full for %.0f s (slow consumer)",
+                self.principal.user_id if self.principal else "?",
+                self.cfg.ws_send_timeout,
+            )
             self._close(CLOSE_SLOW_CONSUMER, "slow consumer: reconnect and resume")
             raise _Closing from None
 
@@ -425,7 +430,7 @@ class ChatConnection:
                             "status": run.status,
                             "answer": run.summary.get("answer", ""),
                             "approval": run.summary.get("approval"),
-                            "complete": False,
+                            "complete": run.finished,
                         }
                     )
                     self.delivered[run.run_id] = skip_through

@@ -30,9 +30,9 @@ def chat(live, callers):
 
 def test_list_read_rename_export_delete(live, callers, chat) -> None:
     with httpx.Client(base_url=live.url, headers=callers.colleague.headers) as http:
-        listed = http.get("/api/chats").json()
-        assert listed[0]["id"] == chat and listed[0]["title"] == "how did my last campaign do?"
-        assert listed[0]["preview"]
+        listed = {t["id"]: t for t in http.get("/api/chats", params={"limit": 500}).json()}
+        assert listed[chat]["title"] == "how did my last campaign do?" and listed[chat]["preview"]
+        assert {t["user_id"] for t in listed.values()} == {callers.colleague.user_id}
         detail = http.get(f"/api/chats/{chat}").json()
         roles = [m["role"] for m in detail["messages"]]
         assert roles == ["user", "assistant", "tool", "assistant"]

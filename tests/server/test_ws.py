@@ -275,3 +275,39 @@ async def test_silent_peer_is_reaped_by_keepalive_and_its_run_survives(demo_worl
         sock.close()
     finally:
         server.stop()
+
+
+async def test_resume_beyond_the_buffer_or_after_the_run_is_forgotten_gets_a_snapshot(
+    demo_world, callers, tmp_path
+) -> None:
+    server = start_server(
+        url=database_url(demo_world.engine),
+        data_dir=tmp_path,
+        model=SlowModel(responses=[words(60)], delay=0.0),
+        run_buffer_events=16,
+        run_keep_seconds=1.5,
+    )
+    try:
+        conn, ws = await _open(server, callers.admin)
+        await ws.send(type="message", text="a long answer please")
+        accepted = await ws.recv()
+        run_id, thread = accepted["run_id"], accepted["thread_id"]
+        await ws.until(lambda m: m.get("seq") == 2)
+        await conn.close()
+        run = server.runs.get(run_id, account_id=callers.admin.account_id, user_id=callers.admin.user_id)
+        server.wait_for(lambda: run.finished)
+        conn, ws = await _open(server, callers.admin)
+        async with conn:
+            await ws.send(type="resume", run_id=run_id, last_seq=2)
+            snapshot = await ws.recv()
+            assert snapshot["type"] == "snapshot" and snapshot["complete"] is True
+            assert snapshot["status"] == "success" and snapshot["answer"] == words(60)
+            assert snapshot["seq"] == run.last_seq
+            await asyncio.sleep(1.6)  # the run is forgotten; the chat's checkpoint still answers
+            await ws.send(type="resume", run_id=run_id, thread_id=thread, last_seq=2)
+            final = await ws.recv()
+            assert final["type"] == "snapshot" and final["complete"] is True and final["answer"] == words(60)
+            await ws.send(type="resume", run_id=run_id, last_seq=2)
+            assert (await ws.recv())["code"] == "not_found"
+    finally:
+        server.stop()
