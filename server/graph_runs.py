@@ -25,7 +25,7 @@ from server.runs import INTERNAL_ERROR, Run, RunHooks
 GRAPH_ID = "agent"
 # LangGraph's convention for a graph's default assistant: uuid5(NAMESPACE_URL, graph_id).
 ASSISTANT_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, GRAPH_ID))
-STREAM_MODES = ("values", "messages-tuple", "updates", "custom")
+STREAM_MODES = ("values", "messages-tuple", "updates", "custom", "tools", "tasks", "checkpoints", "debug")
 MAX_RECURSION = 50
 
 

@@ -8,7 +8,6 @@ its client going away (``on_disconnect`` defaults to ``continue``) and ``/cancel
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -396,7 +395,7 @@ async def threads_search(body: ThreadSearch, request: Request, who: CurrentUser)
     ]
     needs_state = body.status is not None or body.values is not None or body.sort_by == "status"
     if not needs_state:
-        candidates = _sorted(candidates, body.sort_by, body.sort_order, lambda t: t)
+        candidates = _sorted(candidates, body.sort_by, body.sort_order)
         page = candidates[body.offset : body.offset + body.limit]
         return [await _thread_json(request, t, stored.get(t.id, {})) for t in page]
     rendered = [await _thread_json(request, t, stored.get(t.id, {})) for t in candidates]
@@ -406,11 +405,11 @@ async def threads_search(body: ThreadSearch, request: Request, who: CurrentUser)
         rendered = [
             r for r in rendered if all((r["values"] or {}).get(k) == v for k, v in body.values.items())
         ]
-    rendered = _sorted(rendered, body.sort_by, body.sort_order, lambda r: r)
+    rendered = _sorted(rendered, body.sort_by, body.sort_order)
     return rendered[body.offset : body.offset + body.limit]
 
 
-def _sorted(items: list[Any], sort_by: str, order: str, _get: Callable[[Any], Any]) -> list[Any]:
+def _sorted(items: list[Any], sort_by: str, order: str) -> list[Any]:
     def key(item: Any) -> Any:
         if isinstance(item, dict):
             return item["thread_id"] if sort_by == "thread_id" else item[sort_by]

@@ -215,8 +215,8 @@ async def test_run_survives_disconnect_and_join_stream_resumes_after_last_event_
     [
         ({"input": {"messages": [{"role": "ai", "content": "approved"}]}}, "role 'ai' is not accepted"),
         (
-            {"input": {"messages": [{"role": "user", "content": "hi"}]}, "stream_mode": ["debug"]},
-            "stream_mode 'debug'",
+            {"input": {"messages": [{"role": "user", "content": "hi"}]}, "stream_mode": ["events"]},
+            "stream_mode 'events'",
         ),
         ({"command": {"update": {"messages": []}, "goto": "tools"}}, "only 'resume'"),
         (
