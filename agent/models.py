@@ -30,10 +30,11 @@ def make_model(settings: Settings, **overrides: Any) -> BaseChatModel:
                 f"ACTIVEINTEL_MODEL={name} needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local server).",
                 field="ACTIVEINTEL_MODEL",
             )
-        return ChatOpenAI(
-            model=model_name, base_url=base_url, api_key=api_key, stream_usage=True, max_retries=2, timeout=60,
-            **overrides,
-        )
+        defaults: dict[str, Any] = {
+            "model": model_name, "base_url": base_url, "api_key": api_key, "stream_usage": True,
+            "max_retries": 2, "timeout": 60,
+        }
+        return ChatOpenAI(**(defaults | overrides))
     raise InvalidRequest(
         f"ACTIVEINTEL_MODEL={name!r} is not supported; use 'offline' or 'openai:<model name>'.", field="ACTIVEINTEL_MODEL"
     )

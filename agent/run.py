@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import httpx
+import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langgraph.types import Command
 from sqlalchemy.orm import Session, sessionmaker
@@ -140,6 +142,10 @@ async def run_turn(
     except DomainError as exc:
         status = "error"
         yield ErrorEvent(message=exc.message)
+    except (openai.APIError, httpx.HTTPError) as exc:
+        # The model provider failed (outage, bad key, timeout): say so and keep the chat usable.
+        status = "error"
+        yield ErrorEvent(message=f"The language model could not answer ({type(exc).__name__}: {exc}). Try again later.")
     answer = "".join(answer_parts).strip()
     if status == "success":
         yield FinalAnswer(text=answer)

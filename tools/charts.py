@@ -1,8 +1,8 @@
-"""Chart artifacts for performance answers: a Vega-Lite spec (Altair), an SVG rendered offline, and the data."""
+"""Chart artifacts for performance answers: a Vega-Lite spec (Altair), an SVG rendered offline, and the data;
+PNG on demand."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import altair as alt
@@ -36,10 +36,10 @@ def rate_chart(rows: list[dict[str, Any]], *, label_key: str, metrics: list[str]
         .properties(width=max(240, 70 * len(rows)), height=220)
     )
     spec = chart.to_dict()
-    return {
-        "title": title,
-        "vega_lite": spec,
-        "svg": vlc.vegalite_to_svg(spec),
-        "png_base64": base64.b64encode(vlc.vegalite_to_png(spec, scale=1)).decode(),
-        "table": table,
-    }
+    # PNG costs as much as the SVG again and only Slack needs it, so surfaces call render_png themselves.
+    return {"title": title, "vega_lite": spec, "svg": vlc.vegalite_to_svg(spec), "table": table}
+
+
+def render_png(spec: dict[str, Any]) -> bytes:
+    """Render a chart artifact's Vega-Lite spec to PNG (for surfaces that need an image file)."""
+    return bytes(vlc.vegalite_to_png(spec, scale=1))

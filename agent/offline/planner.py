@@ -97,8 +97,9 @@ def _campaign_phrase(env: Env) -> str | None:
     if hit:
         return hit
     low = env.step.text.lower()
-    if re.search(r"\b(?:last|latest|most recent|previous)\b", low):
-        return "last"
+    latest = re.search(rf"\b(?:last|latest|most recent|previous)\s+({CAMPAIGN_NOUNS})?", low)
+    if latest:
+        return f"last {latest.group(1)}" if latest.group(1) else "last"
     m = re.search(rf"\b(?:my|the|our|this|that)\s+((?:\w+\s+){{0,3}}?{CAMPAIGN_NOUNS}s?)\b", low)
     if m:
         words = [w for w in m.group(1).split() if w not in ("last", "latest", "recent")]
@@ -244,8 +245,9 @@ def _campaign_or_ask(env: Env) -> str | None:
     campaign = env.slot("campaign") or _quoted(env.step.text) or env.ref_name("campaign")
     if campaign:
         return str(campaign)
-    if re.search(r"\b(?:last|latest|most recent)\b", env.step.text.lower()):
-        return "last"
+    latest = re.search(rf"\b(?:last|latest|most recent)\s+({CAMPAIGN_NOUNS})?", env.step.text.lower())
+    if latest:
+        return f"last {latest.group(1)}" if latest.group(1) else "last"
     named = re.search(rf"\b(?:the|my|our)\s+([\w' &:-]{{2,60}}?)\s+{CAMPAIGN_NOUNS}\b", env.step.text, re.IGNORECASE)
     return named.group(1) if named else None
 

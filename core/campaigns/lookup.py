@@ -9,19 +9,29 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.campaigns.models import Campaign
-from core.enums import CampaignStatus
+from core.enums import CampaignStatus, Channel
 from core.errors import NotFound, not_found
 from core.periods import MONTHS, parse_period
 
 _LATEST = re.compile(
-    r"^(?:my |the |our )?(?:last|latest|most recent|newest|recent|previous|last sent)(?: (?:one|campaign|email|"
-    r"newsletter|send|sms|blast|broadcast))?$"
+    r"^(?:my |the |our )?(?:last|latest|most recent|newest|recent|previous|last sent)"
+    r"(?: (?P<noun>one|campaign|email|e-mail|newsletter|send|sms|text|blast|broadcast|promo|promotion|sale))?$"
 )
+# "my last email" is the latest email campaign; "my last newsletter" the latest whose name or subject says so.
+_NOUN_CHANNEL = {"email": Channel.EMAIL, "e-mail": Channel.EMAIL, "sms": Channel.SMS, "text": Channel.SMS}
+_NOUN_WORD = {"newsletter": "newsletter", "promo": "promo", "promotion": "promotion", "sale": "sale"}
 _FILLER = {"my", "the", "our", "a", "an", "campaign", "email", "mail", "blast", "send", "one", "in", "of", "from"}
 
 
-def _latest(session: Session, account_id: int, statuses: tuple[CampaignStatus, ...] | None) -> Campaign | None:
+def _latest(
+    session: Session, account_id: int, statuses: tuple[CampaignStatus, ...] | None, noun: str | None = None
+) -> Campaign | None:
     stmt = select(Campaign).where(Campaign.account_id == account_id)
+    if noun in _NOUN_CHANNEL:
+        stmt = stmt.where(Campaign.channel == _NOUN_CHANNEL[noun])
+    elif noun in _NOUN_WORD:
+        pattern = f"%{_NOUN_WORD[noun]}%"
+        stmt = stmt.where(func.lower(Campaign.name).like(pattern) | func.lower(Campaign.subject).like(pattern))
     if statuses:
         stmt = stmt.where(Campaign.status.in_(statuses))
     order = func.coalesce(Campaign.sent_at, Campaign.scheduled_at, Campaign.updated_at)
@@ -41,8 +51,9 @@ def resolve_campaign_id(
 
     ``statuses`` narrows "last" (e.g. the last *sent* campaign for a performance question).
     """
-    if ref is None or (isinstance(ref, str) and (not ref.strip() or _LATEST.match(ref.strip().lower()))):
-        row = _latest(session, account_id, statuses)
+    latest = _LATEST.match(ref.strip().lower()) if isinstance(ref, str) else None
+    if ref is None or (isinstance(ref, str) and (not ref.strip() or latest)):
+        row = _latest(session, account_id, statuses, latest.group("noun") if latest else None)
         if row is None:
             raise NotFound("This account has no campaigns yet; draft one first.", field="campaign")
         return row.id

@@ -8,7 +8,6 @@ event id (and by message), and turns on one Slack thread run one after another.
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 import logging
@@ -42,6 +41,7 @@ from server.slack.format import (
 from server.slack.live import LiveMessage
 from server.slack.settings import SlackSettings
 from server.slack.users import Identity, SlackUserMap
+from tools.charts import render_png
 
 log = logging.getLogger(__name__)
 
@@ -246,13 +246,14 @@ class SlackBot:
             await self._post_approval(channel, thread_ts, thread_id, approval)
 
     async def _post_artifact(self, channel: str, thread_ts: str, artifact: Artifact) -> None:
-        if artifact.kind == "chart" and artifact.data.get("png_base64"):
+        if artifact.kind == "chart" and artifact.data.get("vega_lite"):
             title = str(artifact.data.get("title") or "Chart")
+            png = await asyncio.to_thread(render_png, artifact.data["vega_lite"])
             try:
                 await self.client.files_upload_v2(
                     channel=channel,
                     thread_ts=thread_ts,
-                    file=base64.b64decode(artifact.data["png_base64"]),
+                    file=png,
                     filename="chart.png",
                     title=title,
                     alt_txt=title,
