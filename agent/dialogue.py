@@ -59,8 +59,8 @@ def _seed(state: DialogueState, blob: str) -> None:
     state.last_by_kind.update({k: v for k, v in (data.get("last_by_kind") or {}).items() if isinstance(v, dict)})
     if data.get("listed"):
         state.listed_kind, state.listed = data.get("listed_kind"), list(data["listed"])
-    if state.last_by_kind:
-        state.last_object = list(state.last_by_kind.values())[-1]
+    if isinstance(data.get("last_object"), dict):
+        state.last_object = data["last_object"]
 
 
 def dialogue_state(messages: Sequence[BaseMessage]) -> DialogueState:

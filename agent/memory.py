@@ -39,6 +39,7 @@ def trim_history(messages: Sequence[BaseMessage], *, budget_chars: int = DEFAULT
         # "the second one" still resolve (for any model: the note is plain text with a JSON line).
         state = dialogue_state(msgs[:cut])
         carried = {
+            "last_object": _brief(state.last_object) if state.last_object else None,
             "last_by_kind": {k: _brief(v) for k, v in state.last_by_kind.items()},
             "listed_kind": state.listed_kind,
             "listed": [_brief(i) for i in state.listed[:20]],
