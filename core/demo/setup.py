@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from core.accounts.service import create_account, create_user
+from core.automations.builder import build_automation
 from core.automations.models import Automation, ScoreDefinition
 from core.contacts.fields import personalization_tag
 from core.contacts.models import CustomField, MailingList, Tag
@@ -197,41 +198,27 @@ def build_setup(session: Session, *, name: str, now: datetime, start: datetime) 
             created_at=start,
         )
     )
-    session.add(
-        Automation(
-            account_id=aid,
-            name="Welcome series",
-            description="Welcome new newsletter subscribers.",
-            status=AutomationStatus.ACTIVE,
-            trigger={"type": "subscribes_to_list", "list_id": lists["newsletter"].id, "runs": "once"},
-            steps=[
-                {"type": "send_email", "subject": f"Welcome to {name}!"},
-                {"type": "wait", "days": 3},
-                {
-                    "type": "if_else",
-                    "condition": _engagement_tree("open", 3)["root"],
-                    "yes": [{"type": "add_tag", "tag": "Newsletter Signup"}],
-                    "no": [{"type": "send_email", "subject": "Here's 10% off your first order"}],
-                },
-            ],
-            created_at=opened,
-            updated_at=opened,
-        )
+    # Automations go through the builder, so their triggers and steps are valid and their emails are real
+    # (inactive) drafts; the welcome series has been running for months, the cart reminder is still off.
+    session.flush()
+    welcome = build_automation(
+        session,
+        account_id=aid,
+        now=opened,
+        spec={
+            "kind": "welcome",
+            "name": "Welcome series",
+            "emails": 2,
+            "delay_amount": 3,
+            "delay_unit": "days",
+            "trigger": {"list": lists["newsletter"].id},
+        },
     )
-    session.add(
-        Automation(
-            account_id=aid,
-            name="Abandoned cart reminder",
-            description="Nudge shoppers who left items behind.",
-            status=AutomationStatus.INACTIVE,
-            trigger={"type": "abandoned_cart", "runs": "multiple"},
-            steps=[
-                {"type": "wait", "hours": 4},
-                {"type": "send_email", "subject": "You left something behind"},
-            ],
-            created_at=start,
-            updated_at=start,
-        )
+    running = session.get(Automation, welcome.automation.id)
+    assert running is not None
+    running.status = AutomationStatus.ACTIVE
+    build_automation(
+        session, account_id=aid, now=start, spec={"kind": "abandoned_cart", "name": "Abandoned cart reminder", "emails": 1}
     )
     engagement = ScoreDefinition(
         account_id=aid,

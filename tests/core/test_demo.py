@@ -134,7 +134,8 @@ def test_builds_the_described_account(demo: Built) -> None:
     assert set(s.addons) == {"pipelines", "sales_engagement", "sms"}
     assert s.contacts == CONTACTS and 3 <= s.lists <= 5
     assert {"VIP", "Customer", "Lead"} <= set(_frame(demo.engine, "tags", s.account_id)["name"])
-    assert s.campaigns_by_status["draft"] == 1 and s.campaigns_by_status["scheduled"] == 1
+    # One draft newsletter plus the three emails of the two automations.
+    assert s.campaigns_by_status["draft"] == 4 and s.campaigns_by_status["scheduled"] == 1
     assert 1 <= s.campaigns_by_status["failed"] <= 2 and s.campaigns_by_status["sent"] >= 24
     types = {e.type for e in s.events}
     assert {"open", "click", "unsubscribe", "bounce"} <= types
