@@ -107,10 +107,26 @@ def test_token_bucket_allows_bursts_then_says_how_long_to_wait() -> None:
 def test_ratings_replace_per_answer_and_stay_private(session, now, two_tenants) -> None:
     a, ann, al, b, bob = two_tenants
     t = chats.create_thread(session, account_id=a, user_id=ann, now=now)
-    first = ratings.rate_answer(session, account_id=a, user_id=ann, thread_id=t.id, rating="up", target="m1",
-                                answer="42 contacts", now=now)
-    again = ratings.rate_answer(session, account_id=a, user_id=ann, thread_id=t.id, rating="DOWN", target="m1",
-                                comment=" wrong number ", now=now)
+    first = ratings.rate_answer(
+        session,
+        account_id=a,
+        user_id=ann,
+        thread_id=t.id,
+        rating="up",
+        target="m1",
+        answer="42 contacts",
+        now=now,
+    )
+    again = ratings.rate_answer(
+        session,
+        account_id=a,
+        user_id=ann,
+        thread_id=t.id,
+        rating="DOWN",
+        target="m1",
+        comment=" wrong number ",
+        now=now,
+    )
     assert again.id == first.id and again.rating == "down" and again.comment == "wrong number"
     assert again.answer == "42 contacts"
     ratings.rate_answer(session, account_id=a, user_id=ann, thread_id=t.id, rating="up", now=now)
@@ -120,8 +136,9 @@ def test_ratings_replace_per_answer_and_stay_private(session, now, two_tenants) 
     # another user of the account, and another account, cannot rate (or find) Ann's chat
     for account_id, user_id in ((a, al), (b, bob)):
         with pytest.raises(NotFound):
-            ratings.rate_answer(session, account_id=account_id, user_id=user_id, thread_id=t.id, rating="up",
-                                now=now)
+            ratings.rate_answer(
+                session, account_id=account_id, user_id=user_id, thread_id=t.id, rating="up", now=now
+            )
     assert ratings.list_ratings(session, account_id=b) == []
     assert ratings.list_ratings(session, account_id=a, user_id=al) == []
 
@@ -130,7 +147,9 @@ def test_thread_metadata_merges_and_is_owner_checked(session, now, two_tenants) 
     a, ann, al, b, bob = two_tenants
     t = chats.create_thread(session, account_id=a, user_id=ann, now=now)
     thread_metadata.set_metadata(session, account_id=a, user_id=ann, thread_id=t.id, metadata={"x": 1})
-    merged = thread_metadata.set_metadata(session, account_id=a, user_id=ann, thread_id=t.id, metadata={"y": "z"})
+    merged = thread_metadata.set_metadata(
+        session, account_id=a, user_id=ann, thread_id=t.id, metadata={"y": "z"}
+    )
     assert merged == {"x": 1, "y": "z"}
     assert thread_metadata.get_metadata(session, account_id=a, thread_ids=[t.id]) == {t.id: merged}
     assert thread_metadata.get_metadata(session, account_id=b, thread_ids=[t.id]) == {}
@@ -139,4 +158,6 @@ def test_thread_metadata_merges_and_is_owner_checked(session, now, two_tenants) 
     with pytest.raises(InvalidRequest, match="JSON object"):
         thread_metadata.set_metadata(session, account_id=a, user_id=ann, thread_id=t.id, metadata=["x"])
     with pytest.raises(InvalidRequest, match="under"):
-        thread_metadata.set_metadata(session, account_id=a, user_id=ann, thread_id=t.id, metadata={"x": "y" * 20000})
+        thread_metadata.set_metadata(
+            session, account_id=a, user_id=ann, thread_id=t.id, metadata={"x": "y" * 20000}
+        )
