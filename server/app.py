@@ -140,6 +140,7 @@ def create_app(
                 max_bytes=server_settings.run_buffer_bytes,
                 keep_seconds=server_settings.run_keep_seconds,
                 keep_max=server_settings.run_keep_max,
+                keep_bytes=server_settings.run_keep_bytes,
             )
             app.state.engine, app.state.checkpointer, app.state.deps, app.state.runs = (
                 engine,

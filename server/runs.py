@@ -192,12 +192,16 @@ class RunManager:
         max_bytes: int = 4 * 1024 * 1024,
         keep_seconds: float = 900.0,
         keep_max: int = 2000,
+        keep_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         self.deps = deps
         self.max_events = max_events
         self.max_bytes = max_bytes
         self.keep_seconds = keep_seconds
         self.keep_max = keep_max
+        # The buffers of finished runs, all together, stay under this (the oldest are forgotten first).
+        self.keep_bytes = keep_bytes
+        self._finished_bytes = 0
         self._runs: dict[str, Run] = {}
         self._active: dict[str, Run] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()
@@ -321,6 +325,7 @@ class RunManager:
         if self._active.get(run.thread_id) is run:
             del self._active[run.thread_id]
         self._finished[run.run_id] = None
+        self._finished_bytes += run._bytes
         self._forget_expired()
 
     def _forget_expired(self) -> None:
@@ -328,11 +333,12 @@ class RunManager:
         while self._finished:
             run_id = next(iter(self._finished))
             run = self._runs.get(run_id)
-            too_many = len(self._finished) > self.keep_max
+            too_many = len(self._finished) > self.keep_max or self._finished_bytes > self.keep_bytes
             if run is not None and not too_many and now - (run.finished_at or now) < self.keep_seconds:
                 break
             self._finished.popitem(last=False)
             if run is not None:
+                self._finished_bytes -= run._bytes
                 del self._runs[run_id]
                 if self._last_by_thread.get(run.thread_id) == run_id:
                     del self._last_by_thread[run.thread_id]

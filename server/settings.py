@@ -31,6 +31,7 @@ class ServerSettings(BaseSettings):
     run_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
     run_keep_seconds: float = Field(default=900.0, ge=0)
     run_keep_max: int = Field(default=2000, ge=1)
+    run_keep_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
     # On shutdown, runs in progress get this long to finish before they are cancelled.
     shutdown_grace: float = Field(default=10.0, ge=0)
     # Browser origins allowed to call the API from another site (agent-chat-ui); none by default.

@@ -122,3 +122,15 @@ def test_args_summary_is_one_short_line() -> None:
     assert len(value) < 80 and "…" in value  # each value is clipped
     many = args_summary("t", {f"arg{i}": "y" * 30 for i in range(10)})
     assert len(many) == 120 and many.endswith("…")  # and so is the line
+
+
+async def test_finished_runs_share_a_memory_budget() -> None:
+    runs = manager(keep_bytes=2000)
+    old = start(runs, counting(100), thread="a")  # about 1,600 bytes of buffer
+    await old.wait()
+    assert runs.get(old.run_id, account_id=1, user_id=1) is old
+    new = start(runs, counting(100), thread="b")
+    await new.wait()
+    with pytest.raises(NotFound):
+        runs.get(old.run_id, account_id=1, user_id=1)  # the oldest went first
+    assert runs.get(new.run_id, account_id=1, user_id=1) is new
