@@ -78,7 +78,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # JIT compilation added 75-150 ms to short segment queries and saved nothing on ours.
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+        connect_args={"options": "-c jit=off"} if url.startswith("postgresql") else {},
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -268,7 +268,7 @@ def test_indexes_and_constraints_are_rebuilt_after_the_bulk_load(demo: Built) ->
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
     insp = inspect(demo.engine)
-    assert {"ix_events_account_type_time", "ix_events_campaign_type", "ix_events_contact_time"} <= {
+    assert {"ix_events_account_type_time", "ix_events_campaign_type", "ix_events_contact_type_time"} <= {
         i["name"] for i in insp.get_indexes("engagement_events")
     }
     if demo.backend == "postgres":
