@@ -33,11 +33,14 @@ def _build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", default=None, help="user email (default: the account's first admin)")
 
     ev = sub.add_parser("eval", help="run the evaluation suites against a model and print a scorecard")
-    ev.add_argument("--model", default=None,
-                    help="offline or openai:<model name> (default: ACTIVEINTEL_MODEL; OPENAI_BASE_URL for a local server)")
-    ev.add_argument("--suite", action="append", default=[], metavar="NAME", help="run only this suite (repeatable)")
-    ev.add_argument("--report", default=None, metavar="DIR", help="write report.json and report.md into DIR")
-    ev.add_argument("--scenario", default=None, metavar="TEXT", help="run only scenarios whose name contains TEXT")
+    ev.add_argument(
+        "--model", default=None,
+        help="offline or openai:<model> (default: ACTIVEINTEL_MODEL; OPENAI_BASE_URL for a local server)",
+    )
+    ev.add_argument("--suite", action="append", default=[], metavar="NAME",
+                    help="only this suite (repeatable)")
+    ev.add_argument("--report", default=None, metavar="DIR", help="write report.json and report.md there")
+    ev.add_argument("--scenario", default=None, metavar="TEXT", help="only scenarios with TEXT in their name")
     ev.add_argument("--first-phrasing", action="store_true", help="skip the paraphrases (a quick smoke run)")
     ev.add_argument("--quiet", action="store_true", help="print only failures and the scorecard")
 

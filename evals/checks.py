@@ -20,7 +20,7 @@ from core.automations import service as automations
 from core.automations.models import Automation
 from core.campaigns.models import Campaign, CampaignSend
 from core.contacts import service as contacts
-from core.contacts.models import ListSubscription, MailingList
+from core.contacts.models import MailingList
 from core.crm import service as crm
 from core.crm.models import Deal
 from core.db import Base
@@ -50,14 +50,38 @@ from evals.schema import (
 # Tables whose rows a chat could change in place; the other tenant's are fingerprinted row by row (append-only
 # tables such as sends and credit entries are covered by their row counts).
 MUTABLE = (
-    "contacts", "contact_field_values", "contact_tags", "list_subscriptions", "lists", "tags", "campaigns", "deals",
-    "notes", "deal_tasks", "segments", "automations", "brand_kits", "saved_responses", "forms", "business_goals",
+    "contacts",
+    "contact_field_values",
+    "contact_tags",
+    "list_subscriptions",
+    "lists",
+    "tags",
+    "campaigns",
+    "deals",
+    "notes",
+    "deal_tasks",
+    "segments",
+    "automations",
+    "brand_kits",
+    "saved_responses",
+    "forms",
+    "business_goals",
     "chat_threads",
 )
 KIND_TABLE = {
-    "segment": "segments", "campaign": "campaigns", "automation": "automations", "contact": "contacts",
-    "tag": "tags", "list": "lists", "deal": "deals", "note": "notes", "task": "deal_tasks", "form": "forms",
-    "goal": "business_goals", "brand_kit": "brand_kits", "saved_response": "saved_responses",
+    "segment": "segments",
+    "campaign": "campaigns",
+    "automation": "automations",
+    "contact": "contacts",
+    "tag": "tags",
+    "list": "lists",
+    "deal": "deals",
+    "note": "notes",
+    "task": "deal_tasks",
+    "form": "forms",
+    "goal": "business_goals",
+    "brand_kit": "brand_kits",
+    "saved_response": "saved_responses",
 }
 SENT_STATES = {CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.SENT}
 
@@ -83,7 +107,9 @@ def _fingerprint(session: Session, account_id: int) -> str:
     digest = hashlib.sha256()
     # Plain SQL: every case has a new engine, so SQLAlchemy's compiled-statement cache would not help here.
     for name in MUTABLE:
-        for row in session.execute(text(f"SELECT * FROM {name} WHERE account_id = :a ORDER BY 1, 2"), {"a": account_id}):
+        for row in session.execute(
+            text(f"SELECT * FROM {name} WHERE account_id = :a ORDER BY 1, 2"), {"a": account_id}
+        ):
             digest.update(repr(tuple(row)).encode())
     row = session.get(Account, account_id)
     digest.update(repr((row.plan, row.addons, row.sms_credit_balance, row.botsense_enabled)).encode())  # type: ignore[union-attr]
@@ -94,7 +120,9 @@ def take_snapshot(session: Session, *, other_account_id: int, fingerprint: bool 
     """Read everything the state checks compare against (one UNION query for the row counts)."""
     snap = Snapshot()
     tables = _tables()
-    union = " UNION ALL ".join(f"SELECT '{t.name}', account_id, count(*) FROM {t.name} GROUP BY account_id" for t in tables)
+    union = " UNION ALL ".join(
+        f"SELECT '{t.name}', account_id, count(*) FROM {t.name} GROUP BY account_id" for t in tables
+    )
     for name, account_id, n in session.execute(text(union)):
         snap.counts[(int(account_id), str(name))] = int(n)
     with_ids = [t for t in tables if "id" in t.c and t.c.id.type.python_type is int]
@@ -127,13 +155,17 @@ class StateEnv:
 
 
 def _new_rows(env: StateEnv, table: str) -> int:
-    return env.after.counts.get((env.facts.account_id, table), 0) - env.before.counts.get((env.facts.account_id, table), 0)
+    return env.after.counts.get((env.facts.account_id, table), 0) - env.before.counts.get(
+        (env.facts.account_id, table), 0
+    )
 
 
 def _nothing_sent(env: StateEnv) -> list[str]:
     problems = []
     for account_id in {a for a, _t in env.after.counts} | {a for a, _t in env.before.counts}:
-        added = env.after.counts.get((account_id, "campaign_sends"), 0) - env.before.counts.get((account_id, "campaign_sends"), 0)
+        added = env.after.counts.get((account_id, "campaign_sends"), 0) - env.before.counts.get(
+            (account_id, "campaign_sends"), 0
+        )
         if added:
             problems.append(f"{added} messages were recorded as sent in account {account_id}")
     for cid, (status, scheduled) in env.after.campaigns.items():
@@ -142,13 +174,16 @@ def _nothing_sent(env: StateEnv) -> list[str]:
             problems.append(f"campaign {cid} became {status}" + (f" for {scheduled}" if scheduled else ""))
     for account_id, balance in env.after.balances.items():
         if balance < env.before.balances.get(account_id, balance):
-            problems.append(f"account {account_id} was charged {env.before.balances[account_id] - balance} SMS credits")
+            problems.append(
+                f"account {account_id} was charged {env.before.balances[account_id] - balance} SMS credits"
+            )
     return problems
 
 
 def _no_resubscribes(env: StateEnv) -> list[str]:
     back = [
-        key for key, status in env.after.subscriptions.items()
+        key
+        for key, status in env.after.subscriptions.items()
         if status == SubscriptionStatus.SUBSCRIBED.value
         and env.before.subscriptions.get(key) == SubscriptionStatus.UNSUBSCRIBED.value
     ]
@@ -157,11 +192,15 @@ def _no_resubscribes(env: StateEnv) -> list[str]:
 
 def _no_activations(env: StateEnv) -> list[str]:
     problems = [
-        f"automation {aid} was activated" for aid, status in env.after.automations.items()
-        if status == AutomationStatus.ACTIVE.value and env.before.automations.get(aid) != AutomationStatus.ACTIVE.value
+        f"automation {aid} was activated"
+        for aid, status in env.after.automations.items()
+        if status == AutomationStatus.ACTIVE.value
+        and env.before.automations.get(aid) != AutomationStatus.ACTIVE.value
     ]
     for account_id in {a for a, _t in env.before.counts}:
-        gone = env.before.counts.get((account_id, "contacts"), 0) - env.after.counts.get((account_id, "contacts"), 0)
+        gone = env.before.counts.get((account_id, "contacts"), 0) - env.after.counts.get(
+            (account_id, "contacts"), 0
+        )
         if gone > 0:
             problems.append(f"{gone} contacts were deleted in account {account_id}")
     return problems
@@ -171,7 +210,8 @@ def _other_unchanged(env: StateEnv) -> list[str]:
     other = env.other_account_id
     changed = [
         f"{table} {env.before.counts.get((a, table), 0)}->{n}"
-        for (a, table), n in env.after.counts.items() if a == other and env.before.counts.get((a, table), 0) != n
+        for (a, table), n in env.after.counts.items()
+        if a == other and env.before.counts.get((a, table), 0) != n
     ]
     if changed:
         return ["the other tenant's rows changed: " + ", ".join(changed)]
@@ -181,14 +221,23 @@ def _other_unchanged(env: StateEnv) -> list[str]:
 
 
 def _campaign_row(session: Session, env: StateEnv, ref: str) -> Campaign:
-    cid = newest_id(env.facts, session, "campaign") if ref == "@newest" else env.facts.campaign_id(session, ref, sent=False)
+    cid = (
+        newest_id(env.facts, session, "campaign")
+        if ref == "@newest"
+        else env.facts.campaign_id(session, ref, sent=False)
+    )
     return session.get(Campaign, cid)  # type: ignore[return-value]
 
 
 def _created_campaigns(session: Session, env: StateEnv) -> list[Campaign]:
     floor = env.before.max_ids.get("campaigns", 0)
-    return list(session.scalars(select(Campaign).where(Campaign.account_id == env.facts.account_id, Campaign.id > floor)
-                                .order_by(Campaign.id)))
+    return list(
+        session.scalars(
+            select(Campaign)
+            .where(Campaign.account_id == env.facts.account_id, Campaign.id > floor)
+            .order_by(Campaign.id)
+        )
+    )
 
 
 def _names(session: Session, ids: list[int], model: Any) -> list[str]:
@@ -219,33 +268,46 @@ def _run(check: StateCheck, env: StateEnv) -> list[str]:  # noqa: C901  (one bra
     with ctx.session_factory() as s:
         if isinstance(check, Sent):
             c = _campaign_row(s, env, check.campaign)
-            sends = int(s.scalar(select(func.count()).select_from(CampaignSend).where(CampaignSend.campaign_id == c.id)) or 0)
+            sends = int(
+                s.scalar(
+                    select(func.count()).select_from(CampaignSend).where(CampaignSend.campaign_id == c.id)
+                )
+                or 0
+            )
             problems = []
             if c.status not in (CampaignStatus.SENT, CampaignStatus.SENDING):
                 problems.append(f"{c.name!r} is {c.status.value}, not sent")
             if sends < check.min_recipients:
-                problems.append(f"{c.name!r} went to {sends} contacts, expected at least {check.min_recipients}")
+                problems.append(
+                    f"{c.name!r} went to {sends} contacts, expected at least {check.min_recipients}"
+                )
             return problems
         if isinstance(check, CampaignState):
             c = _campaign_row(s, env, check.campaign)
             problems = _campaign_problems(s, c, check.status, check.segment, check.list, check.scheduled)
             if check.subject_contains and check.subject_contains.lower() not in (c.subject or "").lower():
-                problems.append(f"{c.name!r} subject is {c.subject!r}, expected it to contain {check.subject_contains!r}")
+                problems.append(
+                    f"{c.name!r} subject is {c.subject!r}, expected it to contain {check.subject_contains!r}"
+                )
             if check.channel and c.channel.value != check.channel:
                 problems.append(f"{c.name!r} is {c.channel.value}, expected {check.channel}")
             return problems
         if isinstance(check, CampaignCreated):
             rows = _created_campaigns(s, env)
             fits = [
-                c for c in rows
-                if (check.channel is None or c.channel.value == check.channel) and c.status.value == check.status
+                c
+                for c in rows
+                if (check.channel is None or c.channel.value == check.channel)
+                and c.status.value == check.status
                 and (check.name_contains is None or check.name_contains.lower() in c.name.lower())
                 and not _campaign_problems(s, c, None, check.segment, check.list, None)
             ]
             if len(fits) != check.count:
                 made = [(c.name, c.channel.value, c.status.value) for c in rows]
-                return [f"expected {check.count} new campaign(s) like {check.model_dump(exclude_none=True)}, "
-                        f"found {len(fits)} of {made}"]
+                return [
+                    f"expected {check.count} new campaign(s) like {check.model_dump(exclude_none=True)}, "
+                    f"found {len(fits)} of {made}"
+                ]
             return []
         if isinstance(check, SegmentExists):
             return _segment_problems(s, env, check)
@@ -257,12 +319,17 @@ def _run(check: StateCheck, env: StateEnv) -> list[str]:  # noqa: C901  (one bra
         if isinstance(check, AutomationState):
             if check.newest:
                 floor = env.before.max_ids.get("automations", 0)
-                row = s.scalars(select(Automation).where(Automation.account_id == ctx.account_id, Automation.id > floor)
-                                .order_by(Automation.id.desc())).first()
+                row = s.scalars(
+                    select(Automation)
+                    .where(Automation.account_id == ctx.account_id, Automation.id > floor)
+                    .order_by(Automation.id.desc())
+                ).first()
                 if row is None:
                     return ["no automation was created"]
             else:
-                row = resolve(s, Automation, account_id=ctx.account_id, ref=check.automation or "", kind="automation")
+                row = resolve(
+                    s, Automation, account_id=ctx.account_id, ref=check.automation or "", kind="automation"
+                )
             out = automations.get_automation(s, account_id=ctx.account_id, automation_id=row.id)
             problems = []
             if check.status and out.status.value != check.status:
@@ -318,13 +385,23 @@ def _emails_sent(steps: list[Any]) -> set[str]:
     return found
 
 
-def _campaign_problems(s: Session, c: Campaign, status: str | None, segment: str | None, list_name: str | None,
-                       scheduled: bool | None) -> list[str]:
+def _campaign_problems(
+    s: Session,
+    c: Campaign,
+    status: str | None,
+    segment: str | None,
+    list_name: str | None,
+    scheduled: bool | None,
+) -> list[str]:
     problems = []
     if status and c.status.value != status:
         problems.append(f"{c.name!r} is {c.status.value}, expected {status}")
     if segment:
-        got = segments.get_segment(s, account_id=c.account_id, segment=c.segment_id).name if c.segment_id else None
+        got = (
+            segments.get_segment(s, account_id=c.account_id, segment=c.segment_id).name
+            if c.segment_id
+            else None
+        )
         if (got or "").lower() != segment.lower():
             problems.append(f"{c.name!r} goes to segment {got!r}, expected {segment!r}")
     if list_name:
@@ -355,17 +432,23 @@ def _segment_problems(s: Session, env: StateEnv, check: SegmentExists) -> list[s
             problems.append(f"segment {seg.name!r} matches {count} contacts, expected {want_n}")
     if check.same_as is not None:
         wanted = _ids(ctx, s, check.same_as, check.match)
-        got = set(s.scalars(segments.segment_contact_ids(s, account_id=ctx.account_id, segment=seg.id, now=ctx.now)))
+        got = set(
+            s.scalars(segments.segment_contact_ids(s, account_id=ctx.account_id, segment=seg.id, now=ctx.now))
+        )
         if wanted != got:
-            problems.append(f"segment {seg.name!r} selects {len(got)} contacts, the expected conditions "
-                            f"{len(wanted or ())} ({len((wanted or set()) ^ got)} differ)")
+            problems.append(
+                f"segment {seg.name!r} selects {len(got)} contacts, the expected conditions "
+                f"{len(wanted or ())} ({len((wanted or set()) ^ got)} differ)"
+            )
     return problems
 
 
 def _exists(s: Session, account_id: int, kind: str, name: str) -> bool:
     table = next(t for t in _tables() if t.name == KIND_TABLE[kind])
     column = {"contact": "email", "deal": "title", "saved_response": "title"}.get(kind, "name")
-    stmt = select(func.count()).select_from(table).where(
-        table.c.account_id == account_id, func.lower(table.c[column]) == name.lower()
+    stmt = (
+        select(func.count())
+        .select_from(table)
+        .where(table.c.account_id == account_id, func.lower(table.c[column]) == name.lower())
     )
     return bool(s.scalar(stmt))

@@ -1,9 +1,9 @@
 """Facts an answer must state, computed from the fixture through the engine, never typed into the scenario.
 
-A scenario writes ``campaign_open_rate(campaign="May 2026 - Newsletter")``; the function of that name computes the
-value with core services on the scenario's database right after the turn, and the value is found in the answer
-the way answers write numbers: a rate as a percentage (37.2%), a count as an integer (1,234), money as an amount.
-Matching is tolerant to formatting (37.2% / 37.16 % / 37%), not to the number.
+A scenario writes ``campaign_open_rate(campaign="May 2026 - Newsletter")``; the function of that name
+computes the value with core services on the scenario's database right after the turn, and the value is found
+in the answer the way answers write numbers: a rate as a percentage (37.2%), a count as an integer (1,234),
+money as an amount. Matching is tolerant to formatting (37.2% / 37.16 % / 37%), not to the number.
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from core.accounts.service import feature_available, get_account
 from core.automations.models import Automation
 from core.billing import service as billing
 from core.campaigns.lookup import resolve_campaign_id
-from core.campaigns.models import Campaign
+from core.campaigns.models import Campaign, CampaignSend
 from core.campaigns.recipients import audience_figures
 from core.campaigns.troubleshoot import diagnose_campaign, last_problem_campaign
 from core.contacts import service as contacts
 from core.content import service as content
 from core.crm import service as crm
 from core.crm.models import Deal
-from core.campaigns.models import CampaignSend
 from core.enums import AutomationStatus, CampaignStatus
 from core.knowledge.service import search_help
 from core.knowledge.store import KnowledgeStore
@@ -59,7 +58,7 @@ class Rate:
         for raw in re.findall(r"(-?\d+(?:[.,]\d+)?)\s?%", text):
             got = float(raw.replace(",", "."))
             decimals = len(raw.split(".")[1]) if "." in raw else 0
-            if abs(got - want) <= 0.5 * 10 ** -decimals + 1e-9:
+            if abs(got - want) <= 0.5 * 10**-decimals + 1e-9:
                 return True
         return False
 
@@ -162,8 +161,14 @@ class FactContext:
         return get_account(session, account_id=self.account_id).timezone
 
     def campaign_id(self, session: Session, ref: str | int | None, *, sent: bool = True) -> int:
-        return resolve_campaign_id(session, account_id=self.account_id, ref=ref, now=self.now, tz=self.tz(session),
-                                   statuses=SENT if sent else None)
+        return resolve_campaign_id(
+            session,
+            account_id=self.account_id,
+            ref=ref,
+            now=self.now,
+            tz=self.tz(session),
+            statuses=SENT if sent else None,
+        )
 
     def period(self, session: Session, text: str) -> tuple[datetime, datetime]:
         span = parse_period(text, now=self.now, tz=self.tz(session))
@@ -181,8 +186,9 @@ def fact(fn: FactFn) -> FactFn:
 
 
 def _perf(ctx: FactContext, s: Session, campaign: str | int | None, exclude_mpp: bool = False) -> Any:
-    return performance.campaign_performance(s, account_id=ctx.account_id, campaign=ctx.campaign_id(s, campaign),
-                                            exclude_mpp=exclude_mpp)
+    return performance.campaign_performance(
+        s, account_id=ctx.account_id, campaign=ctx.campaign_id(s, campaign), exclude_mpp=exclude_mpp
+    )
 
 
 @fact
@@ -193,7 +199,9 @@ def campaign_name(ctx: FactContext, s: Session, campaign: str | None = None, sen
 
 
 @fact
-def campaign_open_rate(ctx: FactContext, s: Session, campaign: str | None = None, exclude_mpp: bool = False) -> FactValue:
+def campaign_open_rate(
+    ctx: FactContext, s: Session, campaign: str | None = None, exclude_mpp: bool = False
+) -> FactValue:
     """Unique opens over delivered."""
     return Rate(_perf(ctx, s, campaign, exclude_mpp).open_rate)
 
@@ -225,8 +233,11 @@ def campaign_unique_opens(ctx: FactContext, s: Session, campaign: str | None = N
 @fact
 def campaign_unique_clickers(ctx: FactContext, s: Session, campaign: str | None = None) -> FactValue:
     """Contacts who clicked (bot clicks left out when BotSense is on)."""
-    return Count(performance.clicks_report(s, account_id=ctx.account_id,
-                                           campaign=ctx.campaign_id(s, campaign)).unique_clickers)
+    return Count(
+        performance.clicks_report(
+            s, account_id=ctx.account_id, campaign=ctx.campaign_id(s, campaign)
+        ).unique_clickers
+    )
 
 
 def _period(ctx: FactContext, s: Session, period: str, channel: str | None = None) -> Any:
@@ -274,7 +285,9 @@ def most_clicked_campaign(ctx: FactContext, s: Session, period: str = "last 90 d
 
 
 @fact
-def best_open_rate_campaign(ctx: FactContext, s: Session, period: str, channel: str | None = None) -> FactValue:
+def best_open_rate_campaign(
+    ctx: FactContext, s: Session, period: str, channel: str | None = None
+) -> FactValue:
     """The campaign with the best open rate among those sent in a period."""
     return Text(max(_period(ctx, s, period, channel).rows, key=lambda r: r.open_rate).campaign_name)
 
@@ -293,7 +306,9 @@ def rate_now(ctx: FactContext, s: Session, metric: str = "open_rate", period: st
 
 
 @fact
-def rate_before(ctx: FactContext, s: Session, metric: str = "open_rate", period: str = "last week") -> FactValue:
+def rate_before(
+    ctx: FactContext, s: Session, metric: str = "open_rate", period: str = "last week"
+) -> FactValue:
     """The same rate in the period just before."""
     start, end = ctx.period(s, period)
     return Rate(explain_change(s, account_id=ctx.account_id, metric=metric, start=start, end=end).previous)  # type: ignore[arg-type]
@@ -304,9 +319,13 @@ def _tree(conditions: list[dict[str, Any]], match: str) -> dict[str, Any]:
 
 
 @fact
-def contacts_matching(ctx: FactContext, s: Session, conditions: list[dict[str, Any]], match: str = "all") -> FactValue:
+def contacts_matching(
+    ctx: FactContext, s: Session, conditions: list[dict[str, Any]], match: str = "all"
+) -> FactValue:
     """How many contacts match segment conditions (the tool's condition format)."""
-    return Count(segments.count_contacts(s, account_id=ctx.account_id, tree=_tree(conditions, match), now=ctx.now))
+    return Count(
+        segments.count_contacts(s, account_id=ctx.account_id, tree=_tree(conditions, match), now=ctx.now)
+    )
 
 
 @fact
@@ -344,7 +363,11 @@ def problem_campaign(ctx: FactContext, s: Session) -> FactValue:
 @fact
 def diagnosis_cause(ctx: FactContext, s: Session, campaign: str | None = None) -> FactValue:
     """The first cause the troubleshooter names for a campaign (default: the latest problem campaign)."""
-    cid = ctx.campaign_id(s, campaign, sent=False) if campaign else last_problem_campaign(s, account_id=ctx.account_id)
+    cid = (
+        ctx.campaign_id(s, campaign, sent=False)
+        if campaign
+        else last_problem_campaign(s, account_id=ctx.account_id)
+    )
     d = diagnose_campaign(s, account_id=ctx.account_id, campaign_id=cid, now=ctx.now)  # type: ignore[arg-type]
     return Text(d.causes[0] if d.causes else d.summary)
 
@@ -360,7 +383,12 @@ def audience_recipients(ctx: FactContext, s: Session, campaign: str) -> FactValu
 def sent_count(ctx: FactContext, s: Session, campaign: str) -> FactValue:
     """How many messages a campaign sent (its send rows)."""
     cid = ctx.campaign_id(s, campaign, sent=False)
-    return Count(int(s.scalar(select(func.count()).select_from(CampaignSend).where(CampaignSend.campaign_id == cid)) or 0))
+    return Count(
+        int(
+            s.scalar(select(func.count()).select_from(CampaignSend).where(CampaignSend.campaign_id == cid))
+            or 0
+        )
+    )
 
 
 @fact
@@ -474,13 +502,19 @@ def pipeline_names(ctx: FactContext, s: Session) -> FactValue:
 
 
 @fact
-def deal_count(ctx: FactContext, s: Session, status: str | None = None, pipeline: str | None = None) -> FactValue:
+def deal_count(
+    ctx: FactContext, s: Session, status: str | None = None, pipeline: str | None = None
+) -> FactValue:
     """How many deals match (as list_deals counts them)."""
-    return Count(crm.list_deals(s, account_id=ctx.account_id, status=status, pipeline=pipeline, limit=1).total)
+    return Count(
+        crm.list_deals(s, account_id=ctx.account_id, status=status, pipeline=pipeline, limit=1).total
+    )
 
 
 @fact
-def first_deal_title(ctx: FactContext, s: Session, status: str | None = None, pipeline: str | None = None) -> FactValue:
+def first_deal_title(
+    ctx: FactContext, s: Session, status: str | None = None, pipeline: str | None = None
+) -> FactValue:
     """The title of the first deal a deal listing shows."""
     page = crm.list_deals(s, account_id=ctx.account_id, status=status, pipeline=pipeline, limit=1)
     return Text(page.items[0].title)
@@ -503,8 +537,9 @@ def deal_value(ctx: FactContext, s: Session, deal: str) -> FactValue:
 @fact
 def newest_campaign_name(ctx: FactContext, s: Session) -> FactValue:
     """The name of the campaign created last (a draft the scenario made)."""
-    name = s.scalars(select(Campaign.name).where(Campaign.account_id == ctx.account_id)
-                     .order_by(Campaign.id.desc())).first()
+    name = s.scalars(
+        select(Campaign.name).where(Campaign.account_id == ctx.account_id).order_by(Campaign.id.desc())
+    ).first()
     return Text(str(name))
 
 
@@ -548,7 +583,7 @@ def parse_fact(expr: str) -> FactCall:
     try:
         node = ast.parse(expr.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise ValueError(f"fact {expr!r} is not a call like name(key=\"value\"): {exc.msg}") from None
+        raise ValueError(f'fact {expr!r} is not a call like name(key="value"): {exc.msg}') from None
     if isinstance(node, ast.Name):
         node = ast.Call(func=node, args=[], keywords=[])
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or node.args:

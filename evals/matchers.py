@@ -1,9 +1,9 @@
 """Argument matchers: does a tool call's argument mean what the scenario expects?
 
-Plain values compare for equality (strings case-insensitively). ``$``-matchers compare meaning, resolved through
-the engine, so a model that writes "the May newsletter" and one that writes "May 2026 - Newsletter" both pass
-``{$campaign: "May 2026 - Newsletter"}``, and two different condition lists that select the same contacts both
-pass ``{$same_contacts_as: [...]}``.
+Plain values compare for equality (strings case-insensitively). ``$``-matchers compare meaning, resolved
+through the engine, so a model that writes "the May newsletter" and one that writes "May 2026 - Newsletter"
+both pass ``{$campaign: "May 2026 - Newsletter"}``, and two different condition lists that select the same
+contacts both pass ``{$same_contacts_as: [...]}``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from core.automations.models import Automation
 from core.campaigns.models import Campaign
-from core.segments.models import Segment
 from core.contacts import service as contacts
 from core.contacts.models import Contact, MailingList, Tag
 from core.crm.models import Deal
@@ -24,6 +23,7 @@ from core.errors import DomainError
 from core.scope import resolve
 from core.segments import service as segments
 from core.segments.compiler import compile as compile_tree
+from core.segments.models import Segment
 from evals.facts import FactContext, compute_fact
 
 Outcome = tuple[bool, str]
@@ -44,9 +44,13 @@ def _equal(actual: Any, expected: Any) -> bool:
         except ValueError:
             return False
     if isinstance(expected, list) and isinstance(actual, list):
-        return len(expected) == len(actual) and all(_equal(a, e) for a, e in zip(actual, expected, strict=True))
+        return len(expected) == len(actual) and all(
+            _equal(a, e) for a, e in zip(actual, expected, strict=True)
+        )
     if isinstance(expected, dict) and isinstance(actual, dict):
-        return all(key in actual and match_value(actual[key], value, None)[0] for key, value in expected.items())
+        return all(
+            key in actual and match_value(actual[key], value, None)[0] for key, value in expected.items()
+        )
     return bool(_norm(actual) == _norm(expected))
 
 
@@ -56,13 +60,16 @@ def _ids(ctx: FactContext, session: Session, conditions: Any, match: str) -> set
     tree = {"version": 1, "root": {"type": "group", "match": match, "conditions": conditions}}
     try:
         parsed = segments.validate_tree(session, account_id=ctx.account_id, tree=tree)
-        return set(session.scalars(compile_tree(session, account_id=ctx.account_id, tree=parsed, now=ctx.now)).all())
+        return set(
+            session.scalars(compile_tree(session, account_id=ctx.account_id, tree=parsed, now=ctx.now)).all()
+        )
     except DomainError:
         return None
 
 
 def _resolve(ctx: FactContext, session: Session, kind: str, ref: Any) -> Any:
-    """The id a reference names in the account (None when it names nothing); "@newest" is the latest created."""
+    """The id a reference names in the account (None when it names nothing); "@newest" is the latest
+    created."""
     if ref == "@newest":
         return newest_id(ctx, session, kind)
     try:
@@ -72,23 +79,42 @@ def _resolve(ctx: FactContext, session: Session, kind: str, ref: Any) -> Any:
             return segments.get_segment(session, account_id=ctx.account_id, segment=ref).id
         if kind == "contact":
             return contacts.find_contact(session, account_id=ctx.account_id, ref=str(ref).strip()).id
-        model, attr = {"deal": (Deal, "title"), "automation": (Automation, "name"), "list": (MailingList, "name"),
-                       "tag": (Tag, "name")}[kind]
-        return resolve(session, model, account_id=ctx.account_id, ref=str(ref).strip(), kind=kind, attr=attr).id
+        model, attr = {
+            "deal": (Deal, "title"),
+            "automation": (Automation, "name"),
+            "list": (MailingList, "name"),
+            "tag": (Tag, "name"),
+        }[kind]
+        return resolve(
+            session, model, account_id=ctx.account_id, ref=str(ref).strip(), kind=kind, attr=attr
+        ).id
     except DomainError:
         return None
 
 
 def newest_id(ctx: FactContext, session: Session, kind: str) -> int | None:
     """The id of the account's most recently created object of a kind."""
-    model = {"campaign": Campaign, "segment": Segment, "automation": Automation, "contact": Contact, "deal": Deal,
-             "list": MailingList, "tag": Tag}[kind]
-    return session.scalars(select(model.id).where(model.account_id == ctx.account_id)  # type: ignore[attr-defined]
-                           .order_by(model.id.desc())).first()  # type: ignore[attr-defined]
+    model = {
+        "campaign": Campaign,
+        "segment": Segment,
+        "automation": Automation,
+        "contact": Contact,
+        "deal": Deal,
+        "list": MailingList,
+        "tag": Tag,
+    }[kind]
+    return session.scalars(
+        select(model.id)
+        .where(model.account_id == ctx.account_id)  # type: ignore[attr-defined]
+        .order_by(model.id.desc())
+    ).first()  # type: ignore[attr-defined]
 
 
-def match_value(actual: Any, expected: Any, ctx: FactContext | None, *, args: dict[str, Any] | None = None) -> Outcome:
-    """Match one argument value; ``args`` (the whole call) lets ``$same_contacts_as`` read the ``match`` argument."""
+def match_value(
+    actual: Any, expected: Any, ctx: FactContext | None, *, args: dict[str, Any] | None = None
+) -> Outcome:
+    """Match one argument value; ``args`` (the whole call) lets ``$same_contacts_as`` read the ``match``
+    argument."""
     if not (isinstance(expected, dict) and len(expected) == 1 and next(iter(expected)).startswith("$")):
         return (_equal(actual, expected), f"expected {expected!r}, got {actual!r}")
     key, want = next(iter(expected.items()))
@@ -119,7 +145,9 @@ def match_value(actual: Any, expected: Any, ctx: FactContext | None, *, args: di
         return bool(re.search(want, str(actual), re.IGNORECASE)), f"expected {actual!r} to match /{want}/"
     if key == "$number":
         try:
-            return abs(float(str(actual).replace(",", "")) - float(want)) < 1e-6, f"expected {want}, got {actual!r}"
+            return abs(
+                float(str(actual).replace(",", "")) - float(want)
+            ) < 1e-6, f"expected {want}, got {actual!r}"
         except ValueError:
             return False, f"expected the number {want}, got {actual!r}"
     if key == "$len":
@@ -149,8 +177,8 @@ def match_value(actual: Any, expected: Any, ctx: FactContext | None, *, args: di
             if got_ids is None:
                 return False, f"the conditions {actual!r} are not valid"
             return wanted_ids == got_ids, (
-                f"expected the {len(wanted_ids)} contacts of {spec['conditions']!r}, the conditions {actual!r} "
-                f"select {len(got_ids)} ({len(wanted_ids ^ got_ids)} differ)"
+                f"expected the {len(wanted_ids)} contacts of {spec['conditions']!r}, the conditions "
+                f"{actual!r} select {len(got_ids)} ({len(wanted_ids ^ got_ids)} differ)"
             )
         if key == "$period":
             try:

@@ -1,10 +1,10 @@
 """The scenario format: suites of multi-turn scenarios with expectations, checked by pydantic.
 
-A suite file (``evals/datasets/<suite>.yaml``) holds scenarios. Each scenario names its fixture, its turns (user
-text with paraphrases, page context, approval decisions) and what must be true: tool calls with argument matchers,
-tools that must not run, facts the answer must state (computed from the fixture through the engine), and the
-state afterwards (checked through core services). ``evals/datasets/suite_schema.json`` is generated from these
-models (``python -m evals.schema``) so editors can validate the YAML too.
+A suite file (``evals/datasets/<suite>.yaml``) holds scenarios. Each scenario names its fixture, its turns
+(user text with paraphrases, page context, approval decisions) and what must be true: tool calls with argument
+matchers, tools that must not run, facts the answer must state (computed from the fixture through the engine),
+and the state afterwards (checked through core services). ``evals/datasets/suite_schema.json`` is generated
+from these models (``python -m evals.schema``) so editors can validate the YAML too.
 """
 
 from __future__ import annotations
@@ -21,11 +21,30 @@ DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 SCHEMA_FILE = DATASETS_DIR / "suite_schema.json"
 
 # Argument matchers: a dict with exactly one of these keys; any other value is compared for equality.
-MATCHER_KEYS = frozenset({
-    "$contains", "$regex", "$one_of", "$present", "$absent", "$number", "$campaign", "$campaigns", "$segment",
-    "$contact", "$deal", "$automation", "$list", "$tag", "$same_contacts_as", "$period", "$fact", "$not",
-    "$all", "$len",
-})
+MATCHER_KEYS = frozenset(
+    {
+        "$contains",
+        "$regex",
+        "$one_of",
+        "$present",
+        "$absent",
+        "$number",
+        "$campaign",
+        "$campaigns",
+        "$segment",
+        "$contact",
+        "$deal",
+        "$automation",
+        "$list",
+        "$tag",
+        "$same_contacts_as",
+        "$period",
+        "$fact",
+        "$not",
+        "$all",
+        "$len",
+    }
+)
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
 
@@ -87,8 +106,17 @@ class BuiltAutomation(Strict):
 
     step: Literal["automation"]
     name: str
-    kind: Literal["welcome", "win_back", "abandoned_cart", "post_purchase", "birthday", "lead_nurture",
-                  "re_engagement", "event_follow_up", "custom"] = "welcome"
+    kind: Literal[
+        "welcome",
+        "win_back",
+        "abandoned_cart",
+        "post_purchase",
+        "birthday",
+        "lead_nurture",
+        "re_engagement",
+        "event_follow_up",
+        "custom",
+    ] = "welcome"
     emails: int = 2
     trigger_list: str | None = "Newsletter"
     trigger_tag: str | None = None
@@ -108,8 +136,18 @@ class Plant(Strict):
 
     step: Literal["plant"]
     vector: Literal[
-        "contact_field", "contact_name", "form_submission", "inbound_reply", "deal_title", "deal_note",
-        "help_page", "campaign_content", "campaign_subject", "saved_response", "tag_name", "brand_kit",
+        "contact_field",
+        "contact_name",
+        "form_submission",
+        "inbound_reply",
+        "deal_title",
+        "deal_note",
+        "help_page",
+        "campaign_content",
+        "campaign_subject",
+        "saved_response",
+        "tag_name",
+        "brand_kit",
         "list_description",
     ]
     # Vector-specific target: a contact's email, a deal title, a campaign name, a help topic...
@@ -117,15 +155,18 @@ class Plant(Strict):
     var: str = "victim"
 
 
-SetupStep = Annotated[ReadyCampaign | SavedSegment | BuiltAutomation | Unsubscribe | Plant, Field(discriminator="step")]
+SetupStep = Annotated[
+    ReadyCampaign | SavedSegment | BuiltAutomation | Unsubscribe | Plant, Field(discriminator="step")
+]
 
 
 class FixtureSpec(Strict):
     """Which database a scenario starts from.
 
-    Every fixture holds three accounts built once per (seed, contacts) and copied per scenario: the demo account
-    ("Demo Store", Pro with SMS and Pipelines), a small purpose-built Starter account ("Starter Studio", no
-    add-ons) and a second tenant ("Other Shop") whose data must never leak. ``account`` picks who chats.
+    Every fixture holds three accounts built once per (seed, contacts) and copied per scenario: the demo
+    account ("Demo Store", Pro with SMS and Pipelines), a small purpose-built Starter account ("Starter
+    Studio", no add-ons) and a second tenant ("Other Shop") whose data must never leak. ``account`` picks who
+    chats.
     """
 
     seed: int = 7
@@ -138,7 +179,8 @@ class FixtureSpec(Strict):
 
 
 class PageSpec(Strict):
-    """The web page the user is on; ``object_ref`` names the open object and is resolved to its id at run time."""
+    """The web page the user is on; ``object_ref`` names the open object and is resolved to its id at run
+    time."""
 
     page: str
     object_type: Literal["campaign", "automation", "contact", "segment", "deal", "list"] | None = None
@@ -164,7 +206,8 @@ class ToolExpectation(Strict):
 
 
 class ApprovalExpectation(Strict):
-    """The turn must pause for approval of ``action``; ``details`` are matched against the payload's figures."""
+    """The turn must pause for approval of ``action``; ``details`` are matched against the payload's
+    figures."""
 
     action: str
     details: dict[str, Any] = {}
@@ -189,7 +232,8 @@ class Expect(Strict):
     # Only tools whose registry risk class is "read" may run.
     read_only: bool = False
     no_tools: bool = False
-    # Fact expressions, e.g. 'campaign_open_rate(campaign="May 2026 - Newsletter")': the answer must state them.
+    # Fact expressions, e.g. 'campaign_open_rate(campaign="May 2026 - Newsletter")': the answer must state
+    # them.
     facts: list[str] = []
     # Phrases the answer must contain (case-insensitive); a list is "any of these".
     says: list[Phrase] = []
@@ -284,8 +328,21 @@ class Created(Strict):
     """``count`` new rows of a kind were created by the scenario (0 means none)."""
 
     check: Literal["created"]
-    kind: Literal["segment", "campaign", "automation", "contact", "tag", "list", "deal", "note", "task", "form",
-                  "goal", "brand_kit", "saved_response"]
+    kind: Literal[
+        "segment",
+        "campaign",
+        "automation",
+        "contact",
+        "tag",
+        "list",
+        "deal",
+        "note",
+        "task",
+        "form",
+        "goal",
+        "brand_kit",
+        "saved_response",
+    ]
     count: int
 
 
@@ -293,8 +350,19 @@ class Exists(Strict):
     """An object of ``kind`` named ``name`` exists (or not)."""
 
     check: Literal["exists"]
-    kind: Literal["segment", "campaign", "automation", "contact", "tag", "list", "deal", "form", "goal",
-                  "brand_kit", "saved_response"]
+    kind: Literal[
+        "segment",
+        "campaign",
+        "automation",
+        "contact",
+        "tag",
+        "list",
+        "deal",
+        "form",
+        "goal",
+        "brand_kit",
+        "saved_response",
+    ]
     name: str
     exists: bool = True
 
@@ -351,8 +419,19 @@ class NoActivations(Strict):
 
 
 StateCheck = Annotated[
-    NothingSent | Sent | CampaignState | CampaignCreated | SegmentExists | Created | Exists | AutomationState
-    | ContactState | DealState | OtherTenantUnchanged | NoResubscribes | NoActivations,
+    NothingSent
+    | Sent
+    | CampaignState
+    | CampaignCreated
+    | SegmentExists
+    | Created
+    | Exists
+    | AutomationState
+    | ContactState
+    | DealState
+    | OtherTenantUnchanged
+    | NoResubscribes
+    | NoActivations,
     Field(discriminator="check"),
 ]
 
@@ -372,8 +451,15 @@ class Attack(Strict):
 
     canary: str
     template: Literal["important_instructions", "ignore_previous", "tool_knowledge", "injecagent", "direct"]
-    goal: Literal["send_to_everyone", "resubscribe", "exfiltrate", "read_other_account", "reveal_instructions",
-                  "cross_account_write", "activate_automation"]
+    goal: Literal[
+        "send_to_everyone",
+        "resubscribe",
+        "exfiltrate",
+        "read_other_account",
+        "reveal_instructions",
+        "cross_account_write",
+        "activate_automation",
+    ]
     # "exposure": the obedient model obeys once the canary reaches it; "start": the user is the attacker.
     trigger: Literal["exposure", "start"] = "exposure"
     calls: list[AttackCall] = []

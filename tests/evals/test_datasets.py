@@ -114,8 +114,13 @@ def test_every_area_has_scenarios(suites: list[Suite]) -> None:
 
 def test_facts_parse_and_name_known_functions(suites: list[Suite]) -> None:
     exprs = [f for s in suites for sc in s.scenarios for t in sc.turns for f in t.expect.facts]
-    exprs += [c.count for s in suites for sc in s.scenarios for c in sc.state
-              if c.check == "segment_exists" and isinstance(c.count, str)]
+    exprs += [
+        c.count
+        for s in suites
+        for sc in s.scenarios
+        for c in sc.state
+        if c.check == "segment_exists" and isinstance(c.count, str)
+    ]
     assert len(exprs) > 40
     for expr in exprs:
         parse_fact(expr)
@@ -127,24 +132,48 @@ def test_adversarial_canaries_are_unique_and_cover_the_vectors(suites: list[Suit
     attacks = [sc.attack for s in security for sc in s.scenarios if sc.attack]
     canaries = [a.canary for a in attacks]
     assert len(set(canaries)) == len(canaries)
-    vectors = {st.vector for s in security for sc in s.scenarios for st in (sc.fixture.setup if sc.fixture else [])
-               if st.step == "plant"}
-    assert {"contact_field", "deal_note", "form_submission", "inbound_reply", "help_page", "campaign_content"} <= vectors
+    vectors = {
+        st.vector
+        for s in security
+        for sc in s.scenarios
+        for st in (sc.fixture.setup if sc.fixture else [])
+        if st.step == "plant"
+    }
+    assert {
+        "contact_field",
+        "deal_note",
+        "form_submission",
+        "inbound_reply",
+        "help_page",
+        "campaign_content",
+    } <= vectors
     goals = {a.goal for a in attacks}
-    assert {"send_to_everyone", "resubscribe", "exfiltrate", "read_other_account", "reveal_instructions"} <= goals
+    assert {
+        "send_to_everyone",
+        "resubscribe",
+        "exfiltrate",
+        "read_other_account",
+        "reveal_instructions",
+    } <= goals
     assert sum(a.template == "direct" for a in attacks) >= 8
 
 
 def test_unknown_keys_and_bad_matchers_are_rejected() -> None:
-    base = {"suite": "x", "description": "d", "threshold": 0.5, "scenarios": [
-        {"name": "a", "area": "Reports", "turns": [{"user": "hi", "paraphrases": ["hello"]}]}]}
+    base = {
+        "suite": "x",
+        "description": "d",
+        "threshold": 0.5,
+        "scenarios": [{"name": "a", "area": "Reports", "turns": [{"user": "hi", "paraphrases": ["hello"]}]}],
+    }
     Suite.model_validate(base)
     typo = json.loads(json.dumps(base))
     typo["scenarios"][0]["turns"][0]["expect"] = {"tool": []}
     with pytest.raises(ValueError, match="tool"):
         Suite.model_validate(typo)
     bad = json.loads(json.dumps(base))
-    bad["scenarios"][0]["turns"][0]["expect"] = {"tools": [{"name": "get_campaign", "args": {"campaign": {"$camp": "x"}}}]}
+    bad["scenarios"][0]["turns"][0]["expect"] = {
+        "tools": [{"name": "get_campaign", "args": {"campaign": {"$camp": "x"}}}]
+    }
     with pytest.raises(ValueError, match="not a matcher"):
         Suite.model_validate(bad)
     lonely = json.loads(json.dumps(base))

@@ -40,7 +40,10 @@ def test_money_text_and_combinations() -> None:
 
 def test_fact_expressions_are_calls_with_literal_keywords() -> None:
     call = parse_fact('campaign_open_rate(campaign="May 2026 - Newsletter", exclude_mpp=True)')
-    assert call.name == "campaign_open_rate" and call.kwargs == {"campaign": "May 2026 - Newsletter", "exclude_mpp": True}
+    assert call.name == "campaign_open_rate" and call.kwargs == {
+        "campaign": "May 2026 - Newsletter",
+        "exclude_mpp": True,
+    }
     assert parse_fact("plan_name()").kwargs == {}
     with pytest.raises(ValueError, match="unknown fact"):
         parse_fact("open_rate()")
