@@ -218,7 +218,10 @@ def build_setup(session: Session, *, name: str, now: datetime, start: datetime) 
     assert running is not None
     running.status = AutomationStatus.ACTIVE
     build_automation(
-        session, account_id=aid, now=start, spec={"kind": "abandoned_cart", "name": "Abandoned cart reminder", "emails": 1}
+        session,
+        account_id=aid,
+        now=start,
+        spec={"kind": "abandoned_cart", "name": "Abandoned cart reminder", "emails": 1},
     )
     engagement = ScoreDefinition(
         account_id=aid,
