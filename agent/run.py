@@ -107,6 +107,11 @@ async def run_turn(
     answer_parts: list[str] = []
     tool_names: dict[str, str] = {}
     status = "success"
+    if text is not None and (await deps.graph.aget_state(config)).interrupts:
+        # A new message would strand the paused action half-way; the reviewer answers it first.
+        yield ErrorEvent(message="An action in this chat is waiting for your approval: approve or reject it first.")
+        yield RunEnded(status="error")
+        return
     try:
         async for mode, data in deps.graph.astream(
             graph_input, config, context=ctx, stream_mode=["messages", "updates", "custom"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 from langgraph.prebuilt import ToolRuntime
 from sqlalchemy.orm import Session
@@ -163,11 +164,14 @@ def schedule_campaign(
         cid = campaign_id_for(session, ctx, campaign)
         tz = get_account(session, account_id=ctx.account_id).timezone
         at = _parse_send_time(send_at, ctx.now, tz)
+        missing = campaigns.missing_for_sending(session, account_id=ctx.account_id, campaign_id=cid)
         c, details = _approval_details(session, ctx, cid)
+    if missing:
+        return dump({"object": "not_ready", "campaign": c.name, "missing": missing})
     details["send_at"] = at.isoformat()
     decision = request_approval(
         runtime, action="schedule_campaign", args={"campaign": c.name, "send_at": send_at},
-        description=f"Schedule {c.name!r} for {at:%Y-%m-%d %H:%M} UTC to about {details['recipients']:,} contacts.",
+        description=f"Schedule {c.name!r} for {at:%Y-%m-%d %H:%M} ({tz}) to about {details['recipients']:,} contacts.",
         details=details,
     )
     if decision.type == "reject":
@@ -185,6 +189,7 @@ def schedule_campaign(
 
 
 def _parse_send_time(text: str, now: datetime, tz: str) -> datetime:
+    """Read "2026-12-01 10:00", "tomorrow 9am", "Friday at 14:30" or a bare date (9:00) in the account's zone."""
     from zoneinfo import ZoneInfo
 
     raw = text.strip()
@@ -193,5 +198,33 @@ def _parse_send_time(text: str, now: datetime, tz: str) -> datetime:
             return datetime.strptime(raw, fmt).replace(tzinfo=ZoneInfo(tz))
         except ValueError:
             continue
-    day = parse_date(raw, now=now, tz=tz)
-    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZoneInfo(tz))
+    hour, minute = 9, 0
+    clock = next(
+        (m for m in re.finditer(r"\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b", raw, re.IGNORECASE)
+         if m.group(2) or m.group(3)),
+        None,
+    )
+    day_text = raw
+    if clock:
+        hour, minute = int(clock.group(1)) % 12 if clock.group(3) else int(clock.group(1)), int(clock.group(2) or 0)
+        if (clock.group(3) or "").lower() == "pm":
+            hour += 12
+        day_text = re.sub(r"\b(?:at|on)\s*$", "", (raw[: clock.start()] + raw[clock.end():]).strip(" ,")).strip(" ,")
+        day_text = day_text or "today"
+    weekday = re.fullmatch(r"(?:next\s+|on\s+|this\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
+                           day_text.strip().lower())
+    if weekday:
+        # The next such day, never today: "Friday" said on a Friday means a week later.
+        local_today = now.astimezone(ZoneInfo(tz)).date()
+        target = WEEKDAYS.index(weekday.group(1))
+        day = local_today + timedelta(days=(target - local_today.weekday() - 1) % 7 + 1)
+    else:
+        day = parse_date(day_text, now=now, tz=tz)
+        # A send time is in the future: "December 3" said in November means this year's, in late December next year's.
+        local_today = now.astimezone(ZoneInfo(tz)).date()
+        if day < local_today and not re.search(r"\b20\d\d\b", day_text):
+            day = day.replace(year=day.year + 1)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz))
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

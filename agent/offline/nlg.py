@@ -211,6 +211,11 @@ def spam_report(d: dict[str, Any]) -> str:
     return text
 
 
+def not_ready(d: dict[str, Any]) -> str:
+    return (f"**{d['campaign']}** isn't ready to go out yet; it is missing: " + "; ".join(d["missing"])
+            + ". Tell me what to add (for example 'change the audience to the Newsletter list').")
+
+
 COMPOSERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "campaign_performance": campaign_performance,
     "period_performance": period_performance,
@@ -225,6 +230,7 @@ COMPOSERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "capabilities": capabilities,
     "automation": automation,
     "spam_report": spam_report,
+    "not_ready": not_ready,
 }
 
 

@@ -207,7 +207,9 @@ def _audience(env: Env, *, from_reference: bool = False) -> tuple[str | None, st
         # "the VIP segment" that is not in the catalog: pass the words on, the tool answers with suggestions.
         m = re.search(r"\b(?:the|my|our)\s+([\w' -]{2,40}?)\s+(segment|list)\b", env.step.text, re.IGNORECASE)
         if m:
-            segment, lst = (m.group(1), None) if m.group(2).lower() == "segment" else (None, m.group(1))
+            # "the audience to the Newsletter list": the name follows the last determiner.
+            name = re.split(r"\b(?:the|my|our)\s+", m.group(1))[-1].strip()
+            segment, lst = (name, None) if m.group(2).lower() == "segment" else (None, name)
     if from_reference and not segment and not lst:
         hit = env.ref("segment")
         if hit and hit.get("object") == "segment":
@@ -330,6 +332,11 @@ def _segment_name(env: Env, conditions: list[dict[str, Any]]) -> str:
 
 def create_segment(env: Env) -> Outcome:
     conditions = segment_conditions(env)
+    previewed = env.state.resolve("segment_preview")
+    refers_back = bool(env.step.references) or not conditions
+    if refers_back and previewed and previewed.get("conditions"):
+        # "Save it as a segment" after a preview: the conditions the user just saw counted.
+        conditions = previewed["conditions"]
     if not conditions:
         return _ask(env, "Who should be in the segment? Describe them, e.g. 'opened in the last 90 days but never "
                          "bought' or 'tagged VIP in Berlin'.", "conditions")

@@ -170,3 +170,18 @@ async def test_automation_asks_for_the_trigger_list_then_builds_an_inactive_draf
     built = json.loads(second.tool_results[-1].output)
     assert built["status"] == "inactive" and len(built["emails"]) == 3
     assert "wait 2 days" in built["description"]
+
+
+async def test_schedule_after_setting_the_audience_with_approval(chat, demo_world) -> None:
+    import json
+
+    await chat("draft a cyber monday deals email")
+    not_ready = await chat("schedule it for December 3 at 14:30")
+    assert "isn't ready" in not_ready.answer and not_ready.approval is None
+    await chat("change the audience to the Newsletter list")
+    paused = await chat("schedule it for December 3 at 14:30")
+    assert paused.approval is not None and paused.approval.payload["details"]["send_at"].startswith("2026-12-03T14:30")
+    blocked = await chat("what can you do?")
+    assert blocked.status == "error" and "waiting for your approval" in (blocked.error or "")
+    done = await chat(decision={"decisions": [{"type": "approve"}]})
+    assert json.loads(done.tool_results[-1].output)["status"] == "scheduled"
