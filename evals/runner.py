@@ -427,6 +427,8 @@ class CaseRunner:
             )
         elif not exp.status and record.status in ("error", "refused"):
             fails.append(f"the turn ended with an error: {record.error}")
+        if exp.max_calls is not None and len(record.calls) > exp.max_calls:
+            fails.append(f"the run made {len(record.calls)} tool calls; the limit is {exp.max_calls}")
         own_calls = [c for c in record.calls if not c.injected]
         if exp.tools or exp.no_tools:
             self._score_tools(record, exp, own_calls, variables, facts)

@@ -242,6 +242,8 @@ class Expect(Strict):
     asks: bool = False
     approval: ApprovalExpectation | None = None
     no_approval: bool = False
+    # The run must stop by itself (a clean error or answer) before more than this many tool calls.
+    max_calls: int | None = None
     status: Literal["success", "interrupted", "error", "refused"] | None = None
 
 
