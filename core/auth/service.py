@@ -105,9 +105,10 @@ def revoke_api_key(session: Session, *, account_id: int, key: str, now: datetime
     if match:  # the whole secret was pasted: use its prefix
         ref = match.group(1)
     query = select(ApiKey).where(ApiKey.account_id == account_id)
-    row = session.scalar(
-        query.where(ApiKey.id == int(ref)) if ref.isdigit() else query.where(ApiKey.prefix == ref)
-    )
+    # A prefix is 8 hex characters and may be all digits, so it is tried before reading the text as an id.
+    row = session.scalar(query.where(ApiKey.prefix == ref))
+    if row is None and ref.isdigit():
+        row = session.scalar(query.where(ApiKey.id == int(ref)))
     if row is None:
         raise NotFound(
             f"No API key {key!r} in this account; `activeintel keys list --account {account_id}` shows "
