@@ -203,6 +203,11 @@ def markdown(meta: dict[str, Any], suites: list[SuiteReport], overall: Score, ca
                     "\nPlanted where no tool shows it to the model (inert by design): "
                     + ", ".join(sorted(inert))
                 )
+    stale = sorted({f"{c.suite}/{c.scenario}" for c in cases if c.known_failure}
+                   - {f"{c.suite}/{c.scenario}" for c in cases if c.known_failure and not c.passed})
+    if stale:
+        out += ["", "## Known failures that passed everywhere (remove their note)", "",
+                *(f"- `{name}`" for name in stale)]
     failing = [c for c in cases if not c.passed]
     out += ["", f"## Failures ({len(failing)})", ""]
     if not failing:
