@@ -12,12 +12,14 @@ import json
 import shutil
 import time
 import traceback
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chromadb.api.client import SharedSystemClient
 from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -259,17 +261,15 @@ class CaseRunner:
 
     async def _run_fresh(self, started: float) -> CaseResult:
         template = self.env.templates.get(seed=self.fixture.seed, contacts_count=self.fixture.contacts)
-        case_dir = (
-            self.env.workdir
-            / f"case-{abs(hash((self.suite.suite, self.scenario.name, self.variant, self.model_kind)))}"
-        )
-        shutil.rmtree(case_dir, ignore_errors=True)
+        case_dir = self.env.workdir / f"{self.scenario.name}-{uuid.uuid4().hex[:8]}"
         case_dir.mkdir(parents=True)
         engine = open_copy(template, case_dir / "eval.db")
         try:
             return await self._run(template, engine, case_dir, started)
         finally:
             engine.dispose()
+            # Chroma keeps one client system per folder for the life of the process; this case's is done.
+            SharedSystemClient.clear_system_cache()
             shutil.rmtree(case_dir, ignore_errors=True)
 
     async def _run(self, template: Template, engine: Any, case_dir: Path, started: float) -> CaseResult:
