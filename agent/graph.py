@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
@@ -20,6 +20,13 @@ from agent.state import AgentState
 from core.accounts.service import get_account
 from core.catalog import account_catalog
 from tools.base import all_tools, render_domain_error
+
+MAX_TOOL_CALLS_PER_TURN = 25
+
+
+def _tool_calls_this_turn(messages: Sequence[BaseMessage]) -> int:
+    last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    return sum(len(m.tool_calls) for m in messages[last_human + 1:] if isinstance(m, AIMessage))
 
 
 def build_graph(
@@ -39,6 +46,14 @@ def build_graph(
         )
         history = trim_history(state["messages"])
         response = await bound.ainvoke([SystemMessage(prompt), *history])
+        used = _tool_calls_this_turn(state["messages"])
+        if isinstance(response, AIMessage) and response.tool_calls and used + len(response.tool_calls) > MAX_TOOL_CALLS_PER_TURN:
+            # A runaway plan (or an injected instruction) cannot spend unbounded work in one turn.
+            response = AIMessage(
+                content=f"I stopped after {used} actions in this request: that is the most I run for one message. "
+                "Tell me the next step you want, or split the request.",
+                id=response.id,
+            )
         return {"messages": [response]}
 
     builder = StateGraph(AgentState, context_schema=TurnContext)

@@ -152,6 +152,11 @@ async def run_turn(
         status = "error"
         yield ErrorEvent(message=f"The language model could not answer ({type(exc).__name__}: {exc}). Try again later.")
     answer = "".join(answer_parts).strip()
+    if status == "success" and not answer:
+        # A model that did not stream (or an answer the graph wrote itself) still has its final message.
+        messages = (await deps.graph.aget_state(config)).values.get("messages", [])
+        if messages and isinstance(messages[-1], AIMessage) and not messages[-1].tool_calls:
+            answer = str(messages[-1].content).strip()
     if status == "success":
         yield FinalAnswer(text=answer)
     with deps.session_factory.begin() as session:

@@ -165,3 +165,13 @@ def test_every_registered_tool_has_a_risk_class_and_docstring() -> None:
     for t in all_tools():
         assert t.name in REGISTRY and isinstance(REGISTRY[t.name].risk, Risk)
         assert t.description and len(t.description) > 20
+
+
+async def test_a_runaway_plan_stops_at_the_tool_call_limit(world) -> None:
+    from agent.graph import MAX_TOOL_CALLS_PER_TURN
+
+    flood = [AIMessage("", tool_calls=[call("get_account_overview", {}) for _ in range(10)]) for _ in range(10)]
+    model = ScriptedChatModel(responses=[*flood, "never reached"])
+    result = await collect_turn(deps_for(world, model), account_id=world.account_id, user_id=world.user_id, text="loop")
+    assert len(result.tool_calls) <= MAX_TOOL_CALLS_PER_TURN
+    assert "I stopped after" in result.answer
