@@ -297,6 +297,11 @@ def find_contact(session: Session, *, account_id: int, ref: int | str) -> Contac
         )
         .limit(200)
     ).all()
+    if not candidates:
+        # The pool above is only look-alikes, so an empty one must not read as "this account has no contacts".
+        raise NotFound(
+            f"No contact with email {text!r} in this account; check the spelling or search by name.", field="contact"
+        )
     raise not_found("contact", text, candidates)
 
 
