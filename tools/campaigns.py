@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from langgraph.prebuilt import ToolRuntime
 from sqlalchemy.orm import Session
@@ -190,8 +191,6 @@ def schedule_campaign(
 
 def _parse_send_time(text: str, now: datetime, tz: str) -> datetime:
     """Read "2026-12-01 10:00", "tomorrow 9am", "Friday at 14:30" or a bare date (9:00) in the account's zone."""
-    from zoneinfo import ZoneInfo
-
     raw = text.strip()
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"):
         try:

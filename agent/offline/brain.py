@@ -14,7 +14,7 @@ from agent.dialogue import dialogue_state
 from agent.nlu.parse import DialogueContext, ParseResult, Step, default_model, parse
 from agent.nlu.slots import Catalog
 from agent.offline.nlg import compose
-from agent.offline.planner import DONE, HANDLERS, Call, Env, Say
+from agent.offline.planner import HANDLERS, Call, Env, Say
 from agent.offline.reading import CATALOG_KINDS, PLAN_KEY, Conversation, read_conversation, result_data
 
 GREETING = (
@@ -174,5 +174,4 @@ def _step_outcome(
     if handler is None:
         return Say(f"I understood that you want to {intent.replace('_', ' ')}, but I can't do that yet.")
     env = Env(step=step, index=index, conv=conv, state=state, tools=tools, done=done, earlier=earlier)
-    outcome = handler(env)
-    return DONE if outcome is DONE else outcome
+    return handler(env)

@@ -56,8 +56,7 @@ class OfflineChatModel(BaseChatModel):
         message = self._reply(messages, kwargs.get("tools"))
         text = message.content if isinstance(message.content, str) else ""
         # Word-sized chunks keep whitespace and newlines, so the streamed text equals the final answer.
-        pieces = [p for p in _split_keep_spaces(text)]
-        for piece in pieces:
+        for piece in _split_keep_spaces(text):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece, id=message.id))
             if run_manager:
                 run_manager.on_llm_new_token(piece, chunk=chunk)

@@ -64,12 +64,9 @@ class Env:
     def ref(self, kind: str) -> dict[str, Any] | None:
         """Resolve "it", "that <kind>", "them" (an earlier step), "the second one", or the page's object."""
         for r in self.step.references:
-            if r.step is not None and r.step in self.earlier:
-                data = self.earlier[r.step]
-                if isinstance(data, dict) and data.get("object") in (kind, None) or kind == "any":
-                    return data
-                if isinstance(data, dict):
-                    return data
+            # "them"/"it" pointing at an earlier step of the same message: that step's result, whatever its kind.
+            if r.step is not None and isinstance(self.earlier.get(r.step), dict):
+                return self.earlier[r.step]
             if r.ordinal is not None:
                 hit = self.state.resolve(None, r.ordinal)
                 if hit:
