@@ -300,7 +300,7 @@ def find_contact(session: Session, *, account_id: int, ref: int | str) -> Contac
     if not candidates:
         # The pool above is only look-alikes, so an empty one must not read as "this account has no contacts".
         raise NotFound(
-            f"No contact with email {text!r} in this account; check the spelling or search by name.", field="contact"
+            f"No contact named {text!r} in this account; check the spelling or search by name.", field="contact"
         )
     raise not_found("contact", text, candidates)
 
