@@ -140,23 +140,48 @@ def _augment(examples: list[Example], spec: dict[str, object]) -> list[Example]:
     return out
 
 
-def load_dataset(path: Path | str = TRAINING_FILE) -> Dataset:
-    """Load an utterance file (training or held-out format)."""
-    raw = Path(path).read_bytes()
-    doc = yaml.safe_load(raw)
-    if not isinstance(doc, dict) or "version" not in doc or "intents" not in doc:
-        raise ValueError(f"{path}: expected a mapping with 'version' and 'intents'")
+def extra_files(path: Path | str) -> list[Path]:
+    """The files in ``<name>.d/`` next to an utterance file: more intents, merged in file-name order.
+
+    Each area (a new tool family) keeps its lines in its own file, so lines for different intents can be written
+    and reviewed apart; everything else (version, augmentation) comes from the main file.
+    """
+    folder = Path(path).with_suffix(".d")
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def _intent_examples(doc: dict[str, object], source: Path) -> list[Example]:
     examples: list[Example] = []
-    for intent, block in doc["intents"].items():
+    intents = doc.get("intents") or {}
+    if not isinstance(intents, dict):
+        raise ValueError(f"{source}: 'intents' must map intent names to blocks of lines")
+    for intent, block in intents.items():
         for i, line in enumerate(_lines(block or "")):
             text, ann = parse_annotated(line)
             examples.append(
-                Example(text=text, intent=intent, annotations=ann, group=f"{intent}:{i // GROUP_BLOCK}")
+                Example(text=text, intent=intent, annotations=ann, group=f"{source.stem}:{intent}:{i // GROUP_BLOCK}")
             )
-    for tpl in doc.get("templates") or []:
+    for tpl in doc.get("templates") or []:  # type: ignore[attr-defined]
         examples.extend(_expand_template(tpl))
+    return examples
+
+
+def load_dataset(path: Path | str = TRAINING_FILE) -> Dataset:
+    """Load an utterance file (training or held-out format) and the files of its ``.d`` folder."""
+    path = Path(path)
+    raw = path.read_bytes()
+    doc = yaml.safe_load(raw)
+    if not isinstance(doc, dict) or "version" not in doc or "intents" not in doc:
+        raise ValueError(f"{path}: expected a mapping with 'version' and 'intents'")
+    digest = hashlib.sha256(raw)
+    examples = _intent_examples(doc, path)
+    for extra in extra_files(path):
+        extra_raw = extra.read_bytes()
+        extra_doc = yaml.safe_load(extra_raw)
+        if not isinstance(extra_doc, dict) or "intents" not in extra_doc:
+            raise ValueError(f"{extra}: expected a mapping with 'intents'")
+        digest.update(extra.name.encode() + b"\0" + extra_raw)
+        examples.extend(_intent_examples(extra_doc, extra))
     if doc.get("augment"):
         examples.extend(_augment(examples, doc["augment"]))
-    return Dataset(
-        version=int(doc["version"]), sha256=hashlib.sha256(raw).hexdigest(), examples=tuple(examples)
-    )
+    return Dataset(version=int(doc["version"]), sha256=digest.hexdigest(), examples=tuple(examples))

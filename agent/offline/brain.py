@@ -13,9 +13,12 @@ from langchain_core.messages import AIMessage, BaseMessage
 from agent.dialogue import dialogue_state
 from agent.nlu.parse import DialogueContext, ParseResult, Step, default_model, parse
 from agent.nlu.slots import Catalog
+from agent.offline import areas
 from agent.offline.nlg import compose
 from agent.offline.planner import HANDLERS, Call, Env, Say
 from agent.offline.reading import CATALOG_KINDS, PLAN_KEY, Conversation, read_conversation, result_data
+
+areas.install()
 
 GREETING = (
     "Hi! I can build campaigns, segments and automations, answer performance questions with numbers and charts, "
