@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # Retrieval: a Chroma server URL (default: an embedded folder in the data dir) and the embedding mode.
     chroma_url: str | None = Field(default=None, alias="CHROMA_URL")
     embeddings: str = Field(default="hashing", alias="ACTIVEINTEL_EMBEDDINGS")
+    # Outgoing mail (test emails): "smtp://user:pass@host:587?starttls=1" or "smtps://..."; unset means the
+    # outbox folder in the data dir, which needs no network.
+    smtp_url: str | None = Field(default=None, alias="ACTIVEINTEL_SMTP_URL")
 
     @property
     def effective_database_url(self) -> str:

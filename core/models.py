@@ -4,7 +4,7 @@ from core.accounts.models import Account, User
 from core.auth.models import AnswerRating, ApiKey, ThreadMetadata
 from core.automations.models import Automation, ScoreDefinition, ScoreValue
 from core.billing.models import ActivityEntry, SmsCreditEntry
-from core.campaigns.models import Campaign, CampaignLink, CampaignSend, EngagementEvent
+from core.campaigns.models import Campaign, CampaignLink, CampaignSend, EngagementEvent, TestSend
 from core.chats.models import ActionRecord, ChatThread
 from core.commerce.models import AbandonedCart, Order, OrderItem
 from core.contacts.models import (
@@ -35,5 +35,5 @@ __all__ = [
     "CustomField", "Deal", "DealTask", "EngagementEvent", "Form", "FormSubmission", "ListSubscription",
     "MailingList", "Note", "Order", "OrderItem", "PageVisit", "Pipeline", "SavedResponse",
     "SavedResponseCategory", "ScoreDefinition", "ScoreValue", "Segment", "SmsCreditEntry", "Stage", "Tag",
-    "ThreadMetadata", "TrackedDomain", "User",
+    "TestSend", "ThreadMetadata", "TrackedDomain", "User",
 ]

@@ -110,3 +110,23 @@ class EngagementEvent(Base):
     is_mpp: Mapped[bool] = mapped_column(Boolean, default=False)
     user_agent: Mapped[str | None] = mapped_column(String(200), default=None)
     ip: Mapped[str | None] = mapped_column(String(45), default=None)
+
+
+class TestSend(Base):
+    """A test email of a campaign: who asked, who got it and when. Never a send: reports do not see it."""
+
+    __tablename__ = "test_sends"
+    # "When did I last test it" and the hourly limit per campaign read this index.
+    __table_args__ = (Index("ix_test_sends_campaign_created", "campaign_id", "created_at"),)
+    # Not a test class, whatever pytest's name-based collection thinks.
+    __test__ = False
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    recipients: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    subject: Mapped[str] = mapped_column(String(300))
+    transport: Mapped[str] = mapped_column(String(20))
+    message_ids: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
