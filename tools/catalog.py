@@ -13,5 +13,6 @@ from tools import (
     ideas,  # noqa: F401
     knowledge,  # noqa: F401
     reports,  # noqa: F401
+    scores,  # noqa: F401
     segments,  # noqa: F401
 )

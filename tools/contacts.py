@@ -260,3 +260,38 @@ def delete_contact(contact: str, runtime: ToolRuntime[TurnContext]) -> str:
             ).email},
         )
         return dump(result)
+
+
+_FIELD_TYPE_WORDS = {
+    "text": "text", "short text": "text", "text input": "text", "string": "text", "single line": "text",
+    "text area": "textarea", "textarea": "textarea", "text box": "textarea", "long text": "textarea",
+    "paragraph": "textarea", "multi-line": "textarea", "multiline": "textarea", "date": "date",
+    "dropdown": "dropdown", "drop-down": "dropdown", "drop down": "dropdown", "select": "dropdown",
+    "list box": "dropdown", "picklist": "dropdown", "number": "number", "numeric": "number",
+    "integer": "number", "decimal": "number", "language": "language",
+}
+
+
+@ai_tool(
+    risk=Risk.WRITE, area=AREA,
+    examples=("Add a custom field called Anniversary as a date", "Create a Plan dropdown: Gold, Silver"),
+)
+def create_custom_field(
+    name: str,
+    type: str = "text",
+    options: list[str] | None = None,
+    runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
+) -> str:
+    """Create a custom contact field; its personalization tag is made from its name (e.g. %BIRTHDAY%).
+
+    Args:
+        name: the field's name (unique in the account; not a standard field such as email, phone or city).
+        type: text, textarea (long text), date, dropdown, number or language.
+        options: the choices of a dropdown field (required for dropdowns, not allowed for other types).
+    """
+    kind = _FIELD_TYPE_WORDS.get(" ".join(str(type or "text").lower().replace("_", " ").split()), type)
+    with unit_of_work(runtime) as (session, ctx):
+        out = contacts.create_custom_field(
+            session, account_id=ctx.account_id, name=name, field_type=kind, options=options, now=ctx.now
+        )
+        return dump_object("field", out)
