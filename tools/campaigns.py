@@ -1,4 +1,4 @@
-"""Campaign tools: list, show, troubleshoot, schedule and send (the last two ask for approval)."""
+"""Campaign tools: list, show, troubleshoot, send a test, schedule and send (the last two ask for approval)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 
 from core.accounts.service import get_account
 from core.campaigns import service as campaigns
+from core.campaigns import test_send
 from core.campaigns.dispatch import send_now
 from core.campaigns.lookup import resolve_campaign_id
 from core.campaigns.recipients import audience_figures
 from core.campaigns.troubleshoot import diagnose_campaign, last_problem_campaign
+from core.config import Settings
 from core.enums import CampaignStatus
+from core.mail import transport_from_settings
 from core.periods import parse_date, parse_period
 from tools.base import Risk, ai_tool, dump, dump_list, dump_object, request_approval, run_once, unit_of_work
 from tools.context import TurnContext
@@ -227,3 +230,58 @@ def _parse_send_time(text: str, now: datetime, tz: str) -> datetime:
 
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@ai_tool(
+    risk=Risk.EXTERNAL_SEND, area=AREA,
+    examples=("Send me a test of the Spring sale email", "Send a test of it to bob@example.com"),
+)
+def send_test_email(
+    campaign: str | None = None,
+    to: list[str] | None = None,
+    runtime: ToolRuntime[TurnContext] = None,  # type: ignore[assignment]
+) -> str:
+    """Send a test copy of an email campaign (drafts too) so it can be checked in a real inbox.
+
+    The copy fills personalization tags with the user's own details and has "[Test]" before the subject. It is
+    not a send: the campaign's status, sends and reports do not change. It goes to the user's own address
+    unless other addresses are given (at most 5); addresses of people outside this account ask the user to
+    approve first. Use it for "send me a test", "email a proof to ...". SMS campaigns cannot be test-sent.
+
+    Args:
+        campaign: its name or id, or words like "my last campaign" or "the May newsletter"; empty means the
+            campaign open on the page, or the latest one.
+        to: email addresses to send the test to, e.g. ["bob@example.com"]; empty means the user's own address.
+    """
+    # Read the mail settings first: a bad ACTIVEINTEL_SMTP_URL fails before anyone is asked to approve.
+    transport = transport_from_settings(Settings())
+    with unit_of_work(runtime) as (session, ctx):
+        cid = campaign_id_for(session, ctx, campaign)
+        plan = test_send.plan_test_send(
+            session, account_id=ctx.account_id, campaign_id=cid, user_id=ctx.user_id, to=to, now=ctx.now
+        )
+    args: dict[str, object] = {"campaign": plan.campaign_name, "to": plan.recipients}
+    if plan.outside_recipients:
+        decision = request_approval(
+            runtime, action="send_test_email", args=args,
+            description=f"Send a test of {plan.campaign_name!r} to {', '.join(plan.recipients)}.",
+            details={
+                "campaign": plan.campaign_name, "subject": plan.subject, "recipients": plan.recipients,
+                "outside_this_account": plan.outside_recipients, "tests_in_last_hour": plan.tests_in_last_hour,
+            },
+        )
+        if decision.type == "reject":
+            return f"Not sent: the user rejected the test of {plan.campaign_name!r}. Nothing was sent."
+        args = decision.args
+    with unit_of_work(runtime) as (session, ctx):
+        named = args.get("campaign")
+        final = plan.campaign_id if named in (None, plan.campaign_name) else campaign_id_for(session, ctx, str(named))
+        result = run_once(
+            session, ctx, runtime, action="send_test_email", args=args,
+            execute=lambda: test_send.send_test_email(
+                session, account_id=ctx.account_id, campaign_id=final, user_id=ctx.user_id,
+                to=args.get("to"),  # type: ignore[arg-type]  # a list of addresses from the plan or the reviewer
+                transport=transport, now=ctx.now, message_key=f"{ctx.thread_id}:{runtime.tool_call_id}",
+            ).model_dump(mode="json"),
+        )
+        return dump({"object": "test_send", **result})
