@@ -251,7 +251,8 @@ def send_test_email(
     Args:
         campaign: its name or id, or words like "my last campaign" or "the May newsletter"; empty means the
             campaign open on the page, or the latest one.
-        to: email addresses to send the test to, e.g. ["bob@example.com"]; empty means the user's own address.
+        to: email addresses to send the test to, e.g. ["bob@example.com"]; "me" is the user's own address;
+            empty means just the user's own address.
     """
     # Read the mail settings first: a bad ACTIVEINTEL_SMTP_URL fails before anyone is asked to approve.
     transport = transport_from_settings(Settings())

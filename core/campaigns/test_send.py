@@ -43,6 +43,7 @@ SUBJECT_PREFIX = "[Test] "
 # The unsubscribe link of a test goes nowhere: nobody is on a list because of a test.
 TEST_UNSUBSCRIBE_URL = "https://unsubscribe.activeintel.invalid/test-email"
 HISTORY_MAX = 50
+_ME_WORDS = {"me", "myself", "my address", "my email", "my inbox"}
 
 
 class TestSendPlan(BaseModel):
@@ -109,10 +110,14 @@ def _check_campaign(c: CampaignOut) -> None:
 
 
 def normalize_recipients(to: Sequence[str] | str | None, *, default: str) -> list[str]:
-    """Validated, lower-cased, de-duplicated addresses (``default`` when none are given), at most the cap."""
+    """Validated, lower-cased, de-duplicated addresses, at most the cap.
+
+    ``default`` (the requesting user's address) is used when none are given, and stands for "me"/"myself".
+    """
     if isinstance(to, str):
-        to = [p for p in to.replace(";", ",").split(",")]
-    raw = [t for t in (to or []) if t and t.strip()]
+        to = to.replace(";", ",").split(",")
+    raw = [t.strip() for t in (to or []) if t and t.strip()]
+    raw = [default if t.lower() in _ME_WORDS else t for t in raw]
     addresses = list(dict.fromkeys(parse_email(t) for t in raw)) or [parse_email(default)]
     if len(addresses) > MAX_TEST_RECIPIENTS:
         raise InvalidRequest(

@@ -138,6 +138,9 @@ def test_plan_marks_outside_addresses_for_approval(session: Session, now: dateti
     assert plan.outside_recipients == ["bob@example.com"]
     assert ts.plan_test_send(session, account_id=w["account"], campaign_id=c.id, user_id=w["user"], to=None,
                              now=now).outside_recipients == []
+    # "me" is the requesting user's own address.
+    assert ts.plan_test_send(session, account_id=w["account"], campaign_id=c.id, user_id=w["user"],
+                             to=["me", "bob@example.com"], now=now).recipients == ["ann@acme.io", "bob@example.com"]
 
 
 @pytest.mark.parametrize(
