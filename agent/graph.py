@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.tools import BaseTool
 from langgraph.graph import END, START, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
@@ -19,7 +19,7 @@ from agent.prompts import system_prompt
 from agent.state import AgentState
 from core.accounts.service import get_account
 from core.catalog import account_catalog
-from tools.base import all_tools, render_domain_error
+from tools.base import REGISTRY, Risk, all_tools, render_domain_error
 
 MAX_TOOL_CALLS_PER_TURN = 25
 
@@ -27,6 +27,27 @@ MAX_TOOL_CALLS_PER_TURN = 25
 def _tool_calls_this_turn(messages: Sequence[BaseMessage]) -> int:
     last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
     return sum(len(m.tool_calls) for m in messages[last_human + 1:] if isinstance(m, AIMessage))
+
+
+def _changes_this_turn(messages: Sequence[BaseMessage]) -> int:
+    """How many tool results of this turn came from tools that may change names the prompt lists."""
+    last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+    return sum(
+        1 for m in messages[last_human + 1:]
+        if isinstance(m, ToolMessage) and (info := REGISTRY.get(m.name or "")) is not None and info.risk != Risk.READ
+    )
+
+
+def _prompt_inputs(ctx: TurnContext, messages: Sequence[BaseMessage]) -> tuple[str, dict[str, list[str]]]:
+    """The account's timezone and name catalog, read once per turn and again only after a tool changed data."""
+    stamp = _changes_this_turn(messages)
+    cached = ctx.memo.get("prompt_inputs")
+    if cached is None or cached[0] != stamp:
+        with ctx.session_factory() as session:
+            timezone = get_account(session, account_id=ctx.account_id).timezone
+            cached = (stamp, timezone, account_catalog(session, account_id=ctx.account_id))
+        ctx.memo["prompt_inputs"] = cached
+    return cached[1], cached[2]
 
 
 def build_graph(
@@ -38,12 +59,8 @@ def build_graph(
 
     async def call_model(state: AgentState, runtime: Runtime[TurnContext]) -> dict[str, list[BaseMessage]]:
         ctx = runtime.context
-        with ctx.session_factory() as session:
-            account = get_account(session, account_id=ctx.account_id)
-            catalog = account_catalog(session, account_id=ctx.account_id)
-        prompt = system_prompt(
-            today=ctx.now.date().isoformat(), timezone=account.timezone, page=ctx.page, catalog=catalog
-        )
+        timezone, catalog = _prompt_inputs(ctx, state["messages"])
+        prompt = system_prompt(today=ctx.now.date().isoformat(), timezone=timezone, page=ctx.page, catalog=catalog)
         history = trim_history(state["messages"])
         response = await bound.ainvoke([SystemMessage(prompt), *history])
         used = _tool_calls_this_turn(state["messages"])

@@ -14,6 +14,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langgraph.types import Command
 from sqlalchemy.orm import Session, sessionmaker
 
+from agent.artifacts import ArtifactFinisher
 from agent.context import PageContext, TurnContext
 from agent.events import (
     ApprovalRequest,
@@ -107,6 +108,7 @@ async def run_turn(
     answer_parts: list[str] = []
     tool_names: dict[str, str] = {}
     status = "success"
+    finisher = ArtifactFinisher()
     if text is not None and (await deps.graph.aget_state(config)).interrupts:
         # A new message would strand the paused action half-way; the reviewer answers it first.
         yield ErrorEvent(message="An action in this chat is waiting for your approval: approve or reject it first.")
@@ -116,6 +118,8 @@ async def run_turn(
         async for mode, data in deps.graph.astream(
             graph_input, config, context=ctx, stream_mode=["messages", "updates", "custom"]
         ):
+            for kind, finished in finisher.ready():
+                yield Artifact(kind=kind, data=finished)
             if mode == "messages":
                 chunk, _meta = data
                 if isinstance(chunk, AIMessageChunk | AIMessage) and isinstance(chunk.content, str) and chunk.content:
@@ -143,7 +147,9 @@ async def run_turn(
                                 tool_names[call["id"]] = call["name"]
                                 yield ToolStarted(call_id=call["id"], name=call["name"], args=call["args"])
             elif mode == "custom" and isinstance(data, dict) and "artifact" in data:
-                yield Artifact(kind=data["artifact"], data=data.get("data", {}))
+                finisher.start(data["artifact"], data.get("data", {}))
+        for kind, finished in await finisher.drain():
+            yield Artifact(kind=kind, data=finished)
     except DomainError as exc:
         status = "error"
         yield ErrorEvent(message=exc.message)
@@ -151,6 +157,8 @@ async def run_turn(
         # The model provider failed (outage, bad key, timeout): say so and keep the chat usable.
         status = "error"
         yield ErrorEvent(message=f"The language model could not answer ({type(exc).__name__}: {exc}). Try again later.")
+    finally:
+        finisher.cancel()
     answer = "".join(answer_parts).strip()
     if status == "success" and not answer:
         # A model that did not stream (or an answer the graph wrote itself) still has its final message.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from core.automations.models import Automation, ScoreDefinition
@@ -30,12 +30,27 @@ _SOURCES: dict[str, tuple[Any, Any, Any]] = {
 }
 
 
-def account_catalog(session: Session, *, account_id: int, limit: int = 60) -> dict[str, list[str]]:
-    """Return up to ``limit`` names per kind, most recent first (big accounts keep the prompt small)."""
-    catalog: dict[str, list[str]] = {}
+def _catalog_statement() -> Any:
+    parts = []
     for kind, (name_col, account_col, recency) in _SOURCES.items():
-        rows = session.scalars(
-            select(name_col).where(account_col == account_id).order_by(recency.desc()).limit(limit)
-        ).all()
-        catalog[kind] = list(dict.fromkeys(rows))
-    return catalog
+        ranked = (
+            select(name_col.label("name"), func.row_number().over(order_by=(recency.desc(), name_col)).label("pos"))
+            .where(account_col == bindparam("account_id"))
+            .subquery()
+        )
+        parts.append(select(literal(kind).label("kind"), ranked.c.name, ranked.c.pos).where(ranked.c.pos <= bindparam("limit")))
+    return union_all(*parts)
+
+
+# Built once: every model call reads the catalog, and building eleven subqueries costs more than running them.
+_CATALOG = _catalog_statement()
+
+
+def account_catalog(session: Session, *, account_id: int, limit: int = 60) -> dict[str, list[str]]:
+    """Return up to ``limit`` names per kind, most recent first (big accounts keep the prompt small), in one query."""
+    catalog: dict[str, list[str]] = {kind: [] for kind in _SOURCES}
+    rows = session.execute(_CATALOG, {"account_id": account_id, "limit": limit}).all()
+    # UNION ALL keeps no order across parts: order by each name's rank within its kind.
+    for row in sorted(rows, key=lambda r: r.pos):
+        catalog[row.kind].append(row.name)
+    return {kind: list(dict.fromkeys(names)) for kind, names in catalog.items()}

@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 from langgraph.types import Command, Interrupt
 
+from agent.artifacts import finish_artifact
 from agent.context import PageContext, TurnContext
 from agent.run import AgentDeps
 from core.chats import service as chats
@@ -197,6 +198,9 @@ async def graph_events(
             if "messages-tuple" in modes:
                 chunk, metadata = data
                 yield name, [jsonable(chunk), jsonable(metadata)]
+        elif mode == "custom" and isinstance(data, dict) and "artifact" in data:
+            # Tools emit a chart's spec; protocol clients get the finished artifact (with its SVG).
+            yield name, jsonable({**data, "data": await finish_artifact(data["artifact"], data.get("data", {}))})
         else:
             yield name, jsonable(data)
     interrupted = "__interrupt__" in last_values

@@ -35,3 +35,5 @@ class TurnContext:
     surface: str = "web"
     # The retrieval store (help pages, past campaigns); None where a surface runs without retrieval.
     knowledge: KnowledgeStore | None = None
+    # Per-turn memo for values every model call of the turn needs (see agent/graph.py); never shared by turns.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

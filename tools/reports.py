@@ -13,7 +13,7 @@ from core.reports import performance
 from core.reports.explain import explain_change
 from tools.base import Risk, ai_tool, dump_list, dump_object, unit_of_work
 from tools.campaigns import campaign_id_for
-from tools.charts import rate_chart
+from tools.charts import rate_chart_spec
 from tools.context import TurnContext
 
 AREA = "Reports"
@@ -41,7 +41,7 @@ def get_campaign_performance(
         cid = campaign_id_for(session, ctx, campaign, statuses=SENT)
         out = performance.campaign_performance(session, account_id=ctx.account_id, campaign=cid, exclude_mpp=exclude_mpp)
         row = {"label": out.campaign_name, **{m: getattr(out, m) for m in RATES}}
-        chart = rate_chart([row], label_key="label", metrics=RATES, title=f"{out.campaign_name}: rates")
+        chart = rate_chart_spec([row], label_key="label", metrics=RATES, title=f"{out.campaign_name}: rates")
         runtime.stream_writer({"artifact": "chart", "data": chart})
         return dump_object("campaign_performance", out)
 
@@ -69,7 +69,7 @@ def get_period_performance(
         if out.rows:
             rows = [{"label": r.campaign_name, **{m: getattr(r, m) for m in RATES}} for r in out.rows[-12:]]
             runtime.stream_writer(
-                {"artifact": "chart", "data": rate_chart(rows, label_key="label", metrics=RATES, title=f"Campaigns, {period}")}
+                {"artifact": "chart", "data": rate_chart_spec(rows, label_key="label", metrics=RATES, title=f"Campaigns, {period}")}
             )
         brief = [
             {"campaign": r.campaign_name, "sent_at": r.sent_at, "delivered": r.delivered,
@@ -109,7 +109,7 @@ def compare_campaigns(campaigns: list[str], runtime: ToolRuntime[TurnContext]) -
             for ref in campaigns[:6]
         ]
         rows = [{"label": o.campaign_name, **{m: getattr(o, m) for m in RATES}} for o in outs]
-        runtime.stream_writer({"artifact": "chart", "data": rate_chart(rows, label_key="label", metrics=RATES, title="Comparison")})
+        runtime.stream_writer({"artifact": "chart", "data": rate_chart_spec(rows, label_key="label", metrics=RATES, title="Comparison")})
         return dump_list(
             "campaign_performance",
             [{"campaign_id": o.campaign_id, "name": o.campaign_name, "delivered": o.delivered,

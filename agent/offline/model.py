@@ -7,12 +7,13 @@ provider.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
-from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -53,30 +54,45 @@ class OfflineChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None = None,
         run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        message = self._reply(messages, kwargs.get("tools"))
-        text = message.content if isinstance(message.content, str) else ""
-        # Word-sized chunks keep whitespace and newlines, so the streamed text equals the final answer.
-        for piece in _split_keep_spaces(text):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece, id=message.id))
-            if run_manager:
-                run_manager.on_llm_new_token(piece, chunk=chunk)
+        for chunk in _chunks(self._reply(messages, kwargs.get("tools"))):
+            if run_manager and chunk.text:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
-        for index, call in enumerate(message.tool_calls):
-            yield ChatGenerationChunk(
-                message=AIMessageChunk(
-                    content="", id=message.id,
-                    tool_call_chunks=[{
-                        "name": call["name"], "args": json.dumps(call["args"]), "id": call["id"],
-                        "index": index, "type": "tool_call_chunk",
-                    }],
-                )
-            )
+
+    async def _astream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None, **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        # Without this, LangChain runs _stream in a worker thread and hops threads once per streamed word; one
+        # hop for the understanding (CPU work kept off the event loop), then the words come straight from here.
+        message = await asyncio.to_thread(self._reply, messages, kwargs.get("tools"))
+        for chunk in _chunks(message):
+            if run_manager and chunk.text:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+
+def _chunks(message: AIMessage) -> Iterator[ChatGenerationChunk]:
+    """The reply as a provider would stream it: words (whitespace kept, so they join to the answer), then the
+    tool calls, then a closing chunk."""
+    text = message.content if isinstance(message.content, str) else ""
+    for piece in _split_keep_spaces(text):
+        yield ChatGenerationChunk(message=AIMessageChunk(content=piece, id=message.id))
+    for index, call in enumerate(message.tool_calls):
         yield ChatGenerationChunk(
             message=AIMessageChunk(
-                content="", id=message.id, chunk_position="last",
-                additional_kwargs=message.additional_kwargs,
+                content="", id=message.id,
+                tool_call_chunks=[{
+                    "name": call["name"], "args": json.dumps(call["args"]), "id": call["id"],
+                    "index": index, "type": "tool_call_chunk",
+                }],
             )
         )
+    yield ChatGenerationChunk(
+        message=AIMessageChunk(
+            content="", id=message.id, chunk_position="last", additional_kwargs=message.additional_kwargs,
+        )
+    )
 
 
 def _split_keep_spaces(text: str) -> Iterator[str]:
