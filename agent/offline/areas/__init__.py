@@ -19,9 +19,24 @@ def _modules() -> list[Any]:
     return [importlib.import_module(f"{__name__}.{m.name}") for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)]
 
 
+# Each area may re-read a step in the light of the dialogue (its ``REROUTE(step, state, conv) -> step``), e.g. an
+# edit right after an automation was built is about the automation; the brain applies them before planning.
+REROUTES: list[Callable[..., Any]] = []
+
+
+def reroute(step: Any, state: Any, conv: Any) -> Any:
+    """Let every area re-read a step (intent or slots) with the dialogue state; returns the step to plan."""
+    for fn in REROUTES:
+        step = fn(step, state, conv)
+    return step
+
+
 def install() -> None:
     """Merge every area's handlers and composers into the shared tables; a clash is a bug, not an override."""
     for module in _modules():
+        fn = getattr(module, "REROUTE", None)
+        if fn is not None and fn not in REROUTES:
+            REROUTES.append(fn)
         for table, extra in ((planner.HANDLERS, getattr(module, "HANDLERS", {})), (nlg.COMPOSERS, getattr(module, "COMPOSERS", {}))):
             clash = sorted(set(extra) & set(table) - {k for k, v in extra.items() if table.get(k) is v})
             if clash:
