@@ -408,3 +408,24 @@ def test_without_an_smtp_url_mail_goes_to_the_outbox_in_the_data_dir(tmp_path: P
     transport = transport_from_settings(Settings(ACTIVEINTEL_DATA_DIR=str(tmp_path)))
     assert isinstance(transport, OutboxTransport)
     assert transport.folder(7) == tmp_path / "outbox" / "account_7"
+
+
+# ---------------------------------------------------------------------------------------------- help page
+
+
+@pytest.mark.parametrize(
+    ("question", "section"),
+    [
+        ("how do I send a test email to myself", "Overview"),
+        ("do test emails count in my reports", "A test is not a send"),
+        ("can I test a draft without a sending domain", "Drafts can be tested"),
+    ],
+)
+def test_the_help_page_answers_questions_about_test_emails(tmp_path: Path, question: str, section: str) -> None:
+    from core.knowledge import service
+    from core.knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore(data_dir=tmp_path, help_dir=Path(__file__).resolve().parents[2] / "docs" / "help")
+    service.index_help_pages(store)
+    top = service.search_help(store, query=question, k=1)[0]
+    assert (top.page, top.section) == ("test-emails", section)
