@@ -179,6 +179,11 @@ def test_reroute_reads_campaign_words_as_automation_edits_only_when_one_is_in_pl
     # The page's automation counts when the chat has nothing in play.
     page = {"object_type": "automation", "object_id": 9}
     assert reroute(_step("make the waits 3 days", "edit_campaign"), DialogueState(), _conv(page)).intent == "edit_automation"
+    # Reading one automation has no intent of its own: "show the X automation" / "show me that automation".
+    named = Step(text="open the Welcome series automation", intent="out_of_scope", confidence=0.3, rejected=True,
+                 spans=tuple(extract_slots("open the Welcome series automation", Catalog.of(automation=["Welcome series"]))))
+    assert reroute(named, DialogueState(), conv).intent == "edit_automation"
+    assert reroute(_step("show me my automations", "list_automations"), in_play, conv).intent == "list_automations"
     # "turn it on" names the automation in play, unless the page already has one.
     on = reroute(_step("turn it on", "activate_automation"), after_campaign, conv)
     assert on.slots == {"automation": "Welcome series"}
@@ -189,6 +194,8 @@ def test_reroute_reads_campaign_words_as_automation_edits_only_when_one_is_in_pl
     ("text", "args"),
     [
         ("make the waits 2 days", {"wait_days": 2}),
+        ("put 2 days between each email", {"wait_days": 2}),
+        ("add a 2 day wait after the second email", {"wait_days": 2, "wait_before_email": 3}),
         ("change the second wait to 12 hours", {"wait_hours": 12, "which_wait": 2}),
         ("wait 3 days before the last email", {"wait_days": 3, "wait_before_email": -1}),
         ("space them a week apart", {"wait_days": 7}),

@@ -42,10 +42,13 @@ _TRIGGER = re.compile(
     r"\b(?:trigger\w*|start(?:s|ed)?|kicks? off|begins?|fires?|when|once|joins?|subscribes?|signs? up|tagged|"
     r"submits?|fills? (?:in|out))\b"
 )
-_ADD = re.compile(
-    rf"\b(?:add|append|insert|include|tack on|throw in|put)\b.*\b{_EMAIL}\b|"
-    rf"\b(?:another|one more|an extra|extra|additional|new|more)\s+(?:follow-up\s+)?{_EMAIL}\b|\bone more\b"
+# Adding needs an email that is new: "add an email", "add 2 (more) emails", "another email", "one more email",
+# "add a fourth email"; "put 2 days between each email" or "add a wait before the last email" are waits.
+_ADD_OBJECT = re.compile(
+    rf"\b(?:a|an|another|one more|an extra|extra|additional|new|more|{_NUMBER}(?:\s+more|\s+new|\s+extra)?)\s+"
+    rf"(?:{_ORD}\s+)?(?:new\s+|extra\s+|more\s+)?(?:follow-up\s+)?{_EMAIL}\b"
 )
+_ADD_VERB = re.compile(r"\b(?:add|append|insert|include|tack on|throw in|put|slot in)\b|\b(?:another|one more|extra|additional)\b")
 _REMOVE = re.compile(
     rf"\b(?:remove|delete|drop|take out|get rid of|cut|scrap|lose|skip)\b.*\b{_EMAIL}\b|"
     rf"\btake (?:the )?(?:{_ORD} )?{_EMAIL}\b.*\bout\b"
@@ -231,7 +234,7 @@ def read_edit(
                     "list' or 'when tagged VIP'.")
     count = _count(low, spans)
     wait = _duration(low, spans)
-    adding = bool(_ADD.search(low)) and not _REMOVE.search(low)
+    adding = bool(_ADD_OBJECT.search(low)) and bool(_ADD_VERB.search(low)) and not _REMOVE.search(low)
     if adding:
         args["add_emails"] = count or 1
         after = _after_number(low)
@@ -261,8 +264,12 @@ def read_edit(
             rf"(?P<o>{_ORD}|\d{{1,2}})\b",
             low,
         )
+        after = _after_number(low)
         if which:
             args["which_wait"] = _ordinal(which.group("o"))
+        elif after is not None and after > 0 and not between:
+            # "a 2 day wait after the second email" is the wait before the third.
+            args["wait_before_email"] = after + 1
         elif before:
             args["wait_before_email"] = _ordinal(before.group("o"))
         elif between:
@@ -405,12 +412,22 @@ def reroute(step: Step, state: DialogueState, conv: Conversation) -> Step:
             if name:
                 return dataclasses.replace(step, slots={**step.slots, "automation": name})
         return step
-    if step.intent == "list_automations" and _SHOW.search(step.text.lower()) and any(
-        r.kind in (None, "automation") and r.ordinal is None and r.which is None for r in step.references
-    ):
-        # "show me that automation" / "show it": the one in play, not the whole list.
-        if automation_in_play(step, state, conv) is not None:
-            return dataclasses.replace(step, intent="edit_automation")
+    if _SHOW.search(step.text.lower()) and (step.rejected or step.intent in (
+        "list_automations", "search_help", "edit_automation", "get_campaign"
+    )):
+        # "show the Welcome series automation", "what does it do?", "show me that automation": one automation,
+        # not the whole list nor a help page (there is no intent of its own for reading one automation).
+        named = any(s.name == "automation" for s in step.spans)
+        pointed = any(
+            r.kind in (None, "automation") and r.ordinal is None and r.which is None for r in step.references
+        )
+        last = state.last_object
+        about_automation = named or (pointed and (
+            (last is not None and last.get("object") == "automation") or step.intent == "list_automations"
+        ))
+        if about_automation and automation_in_play(step, state, conv) is not None:
+            return dataclasses.replace(step, intent="edit_automation", rejected=False,
+                                       confidence=max(step.confidence, 0.6))
         return step
     guess = step.alternatives[0][0] if step.rejected and step.alternatives else step.intent
     if guess not in ("edit_campaign", "draft_campaign", "create_automation", "edit_automation"):
