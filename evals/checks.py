@@ -82,6 +82,8 @@ KIND_TABLE = {
     "goal": "business_goals",
     "brand_kit": "brand_kits",
     "saved_response": "saved_responses",
+    "score": "score_definitions",
+    "field": "custom_fields",
 }
 SENT_STATES = {CampaignStatus.SCHEDULED, CampaignStatus.SENDING, CampaignStatus.SENT}
 

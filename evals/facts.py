@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.accounts.service import feature_available, get_account
+from core.automations import scores_report
+from core.automations import service as automations
 from core.automations.models import Automation
 from core.billing import service as billing
 from core.campaigns.lookup import resolve_campaign_id
@@ -564,6 +566,41 @@ def help_page_title(ctx: FactContext, s: Session, question: str) -> FactValue:
     if ctx.knowledge is None:
         raise LookupError("help_page_title needs the retrieval store")
     return Text(search_help(ctx.knowledge, query=question, k=1)[0].title)
+
+
+@fact
+def score_names(ctx: FactContext, s: Session) -> FactValue:
+    """Every contact and deal score's name."""
+    return AllOf(tuple(Text(x.name) for x in automations.list_scores(s, account_id=ctx.account_id)))
+
+
+@fact
+def top_scored_contact(
+    ctx: FactContext, s: Session, score: str | None = None, position: int = 1
+) -> FactValue:
+    """The email of the contact at ``position`` (1: the first) of a contact score's ranking."""
+    out = scores_report.top_scored_contacts(s, account_id=ctx.account_id, score=score, limit=max(1, position))
+    return Text(out.items[position - 1].email)
+
+
+@fact
+def scored_contacts(ctx: FactContext, s: Session, score: str | None = None) -> FactValue:
+    """How many contacts hold points on a contact score."""
+    return Count(scores_report.top_scored_contacts(s, account_id=ctx.account_id, score=score, limit=1).scored)
+
+
+@fact
+def contact_score(ctx: FactContext, s: Session, contact: str, score: str) -> FactValue:
+    """A contact's points on a contact score (0 when none are stored)."""
+    out = scores_report.contact_scores(s, account_id=ctx.account_id, contact=contact, score=score)
+    return Count(out.scores[0].points)
+
+
+@fact
+def deal_score(ctx: FactContext, s: Session, deal: str, score: str) -> FactValue:
+    """A deal's points on a deal score (0 when none are stored)."""
+    out = scores_report.deal_scores(s, account_id=ctx.account_id, deal=deal, score=score)
+    return Count(out.scores[0].points)
 
 
 # ---------------------------------------------------------------------------------------------- parsing

@@ -364,6 +364,8 @@ class Exists(Strict):
         "goal",
         "brand_kit",
         "saved_response",
+        "score",
+        "field",
     ]
     name: str
     exists: bool = True

@@ -215,7 +215,7 @@ def field_options(text: str, kind: str | None, name_span: tuple[int, int] | None
     if m.group(0).lower().lstrip().startswith("with") and kind != "dropdown":
         return None
     raw = re.sub(
-        r"^(?:(?:options?|choices|values|with|of|like|are)\b\s*:?\s*)+", "", m.group("o"), flags=re.IGNORECASE
+        r"^(?:(?:the|a|an|these|following|options?|choices|values|with|of|like|are)\b\s*:?\s*)+", "", m.group("o"), flags=re.IGNORECASE
     )
     parts = [p.strip(" .'\"") for p in re.split(r"\s*(?:,|/|;|\bor\b|\band\b)\s*", raw)]
     options = [
@@ -253,16 +253,39 @@ def top_scored_contacts(env: Env) -> Outcome:
     return _call(env, "top_scored_contacts", {"score": _score_name(env), "limit": _limit(env)})
 
 
+_DEAL_WORDS_RES = (
+    re.compile(
+        r"\bdeal\s+scores?\s+(?:of|for|on)\s+(?:the\s+)?(?P<n>.+?)(?:\s+deal)?\s*[?.!]*$", re.IGNORECASE
+    ),
+    re.compile(
+        r"\b(?:the|my|our)\s+(?P<n>[^?.!]+?)\s+deal(?:'s)?\b(?!\s+scores?\s+(?:of|for|on)\b)", re.IGNORECASE
+    ),
+)
+
+
+def _deal_words(text: str) -> str | None:
+    """A deal title the catalogue does not know ("the Brightside Market - Wholesale order deal"): the tool
+    answers an unknown one with near titles."""
+    for rx in _DEAL_WORDS_RES:
+        m = rx.search(text)
+        if m:
+            name = re.split(r"\b(?:the|my|our)\s+", m.group("n"), flags=re.IGNORECASE)[-1].strip(" '\"")
+            if name and name.lower() not in ("deal", "score", "this", "that"):
+                return name
+    return None
+
+
 def get_contact_score(env: Env) -> Outcome:
     score = _score_name(env)
     deal = env.slot("deal") or _span(env, "deal")
-    low = env.step.text.lower()
-    mentions_deal = bool(re.search(r"\bdeals?\b", low))
-    if deal or (mentions_deal and not env.slot("contact", "email")):
-        named = deal or env.ref_name("deal")
-        if not named:
+    mentions_deal = bool(re.search(r"\bdeals?\b", env.step.text.lower()))
+    if not deal and mentions_deal and not (env.slot("email") or _span(env, "email")):
+        # A capitalised title next to "deal" is the deal, not a person ("the Brightside Market - ... deal").
+        deal = _deal_words(env.step.text) or env.ref_name("deal")
+        if not deal and not _contact(env):
             return _ask(env, "Which deal? Give me its title.", "deal")
-        return _call(env, "get_deal_score", {"deal": str(named), "score": score})
+    if deal:
+        return _call(env, "get_deal_score", {"deal": str(deal), "score": score})
     contact = _contact(env)
     if not contact:
         return _ask(env, "Which contact? Give me their email address or full name.", "contact")
