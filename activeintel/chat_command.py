@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import select
@@ -12,6 +15,7 @@ from sqlalchemy import select
 from agent.checkpoint import open_checkpointer
 from agent.events import (
     ApprovalRequest,
+    Artifact,
     ErrorEvent,
     FinalAnswer,
     RunEnded,
@@ -30,6 +34,7 @@ from core.db import make_engine, make_session_factory, upgrade_database
 from core.enums import UserRole
 from core.errors import DomainError
 
+BAR_WIDTH = 30
 HELP = "Commands: /new (new chat), /history (your chats), /switch N (open chat N from /history), /quit"
 
 
@@ -60,12 +65,35 @@ def _pick_identity(factory: Any, account_id: int | None, user_email: str | None)
         return account.id, user.id
 
 
-class TerminalChat:
-    """Renders turn events on a terminal and asks for approvals."""
+def chart_bars(table: list[dict[str, Any]]) -> list[str]:
+    """A chart's table as text bars (a terminal cannot show the SVG): one line per row and rate."""
+    if not table:
+        return []
+    label_key = next(iter(table[0]))
+    metrics = [k for k in table[0] if k != label_key]
+    top = max((float(r.get(m) or 0) for r in table for m in metrics), default=0.0) or 1.0
+    width = max(len(m.replace("_", " ")) for m in metrics)
+    lines = []
+    for row in table:
+        lines.append(f"  {row[label_key]}")
+        for m in metrics:
+            value = float(row.get(m) or 0)
+            lines.append(f"    {m.replace('_', ' '):<{width}} {'█' * round(BAR_WIDTH * value / top):<{BAR_WIDTH}} {value:.1%}")
+    return lines
 
-    def __init__(self, deps: AgentDeps, account_id: int, user_id: int, out: TextIO = sys.stdout) -> None:
-        self.deps, self.account_id, self.user_id, self.out = deps, account_id, user_id, out
+
+class TerminalChat:
+    """Renders turn events on a terminal and asks for approvals; charts are saved as SVG files."""
+
+    def __init__(
+        self, deps: AgentDeps, account_id: int, user_id: int, out: TextIO | None = None, charts_dir: Path | None = None
+    ) -> None:
+        self.deps, self.account_id, self.user_id = deps, account_id, user_id
+        self.out = out if out is not None else sys.stdout
+        self.charts_dir = charts_dir
         self.thread_id: str | None = None
+        self.pending_charts: list[Artifact] = []
+        self.last_status = "success"
 
     async def turn(self, *, text: str | None = None, decision: dict[str, Any] | None = None) -> ApprovalRequest | None:
         pending: ApprovalRequest | None = None
@@ -84,6 +112,9 @@ class TerminalChat:
                 self.out.write(event.text)
                 self.out.flush()
                 streamed = True
+            elif isinstance(event, Artifact) and event.kind == "chart":
+                # Shown after the answer, which the chart illustrates.
+                self.pending_charts.append(event)
             elif isinstance(event, ApprovalRequest):
                 pending = event
                 self._show_approval(event)
@@ -91,10 +122,28 @@ class TerminalChat:
                 self.out.write(event.text)
             elif isinstance(event, ErrorEvent):
                 self.out.write(f"Error: {event.message}\n")
-            elif isinstance(event, RunEnded) and streamed:
-                self.out.write("\n")
+            elif isinstance(event, RunEnded):
+                self.last_status = event.status
+                if streamed:
+                    self.out.write("\n")
+                self._show_charts()
         self.out.flush()
         return pending
+
+    def _show_charts(self) -> None:
+        for chart in self.pending_charts:
+            title = str(chart.data.get("title") or "Chart")
+            self.out.write(f"\n{title}\n")
+            for line in chart_bars(chart.data.get("table") or []):
+                self.out.write(line + "\n")
+            svg = chart.data.get("svg")
+            if self.charts_dir is not None and isinstance(svg, str):
+                self.charts_dir.mkdir(parents=True, exist_ok=True)
+                slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "chart"
+                path = self.charts_dir / f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}-{slug}.svg"
+                path.write_text(svg, encoding="utf-8")
+                self.out.write(f"  chart saved: {path}\n")
+        self.pending_charts.clear()
 
     def _show_approval(self, event: ApprovalRequest) -> None:
         for req in event.payload.get("action_requests", []):
@@ -110,15 +159,12 @@ async def _session(settings: Settings, args: argparse.Namespace) -> int:
     account_id, user_id = _pick_identity(factory, args.account, args.user)
     async with open_checkpointer(settings) as saver:
         graph = build_graph(model=make_model(settings), checkpointer=saver)
-        chat = TerminalChat(AgentDeps(graph=graph, session_factory=factory), account_id, user_id)
+        chat = TerminalChat(
+            AgentDeps(graph=graph, session_factory=factory), account_id, user_id, charts_dir=settings.data_dir / "charts"
+        )
         chat.thread_id = args.thread
-        if args.once is not None:
-            pending = await chat.turn(text=args.once)
-            if pending is not None and (args.approve or args.reject):
-                choice = "approve" if args.approve else "reject"
-                pending = await chat.turn(decision={"decisions": [{"type": choice}]})
-            print(f"[thread {chat.thread_id}]", file=sys.stderr)
-            return 3 if pending is not None else 0
+        if args.once is not None or args.approve or args.reject:
+            return await _once(chat, args)
         print(f"ActiveIntel chat ({settings.model}). {HELP}")
         listed: list[str] = []
         while True:
@@ -159,6 +205,25 @@ async def _session(settings: Settings, args: argparse.Namespace) -> int:
                 answer = input("Approve? [y]es / [n]o: ").strip().lower()
                 choice = "approve" if answer.startswith("y") else "reject"
                 pending = await chat.turn(decision={"decisions": [{"type": choice}]})
+
+
+async def _once(chat: TerminalChat, args: argparse.Namespace) -> int:
+    """One non-interactive step; exit code 0 done, 3 an approval is waiting, 1 the turn failed."""
+    decision = {"decisions": [{"type": "approve" if args.approve else "reject"}]} if (args.approve or args.reject) else None
+    if args.once is None:
+        # Answer an approval an earlier --once left waiting in this chat.
+        if not args.thread:
+            raise DomainError("--approve/--reject without --once need --thread: the chat whose action is waiting.")
+        pending = await chat.turn(decision=decision)
+    else:
+        pending = await chat.turn(text=args.once)
+        if pending is not None and decision is not None:
+            pending = await chat.turn(decision=decision)
+    print(f"[thread {chat.thread_id}]", file=sys.stderr)
+    if pending is not None:
+        print("An action is waiting for approval: run again with --thread and --approve or --reject.", file=sys.stderr)
+        return 3
+    return 1 if chat.last_status == "error" else 0
 
 
 def run_chat(settings: Settings, args: argparse.Namespace) -> int:

@@ -27,8 +27,8 @@ def _build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--once", metavar="TEXT", default=None, help="run one turn, print the answer and exit")
     chat.add_argument("--thread", default=None, help="continue this chat (thread id)")
     decision = chat.add_mutually_exclusive_group()
-    decision.add_argument("--approve", action="store_true", help="with --once: approve a requested action")
-    decision.add_argument("--reject", action="store_true", help="with --once: reject a requested action")
+    decision.add_argument("--approve", action="store_true", help="approve the requested action (of this --once turn, or waiting in --thread)")
+    decision.add_argument("--reject", action="store_true", help="reject the requested action (of this --once turn, or waiting in --thread)")
     chat.add_argument("--account", type=int, default=None, help="account id (default: the first account)")
     chat.add_argument("--user", default=None, help="user email (default: the account's first admin)")
 

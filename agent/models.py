@@ -16,7 +16,8 @@ def make_model(settings: Settings, **overrides: Any) -> BaseChatModel:
     if name == "offline":
         from agent.offline.model import OfflineChatModel
 
-        return OfflineChatModel(**overrides)
+        # The trained intent model is cached in the data folder, so only the first start pays for training.
+        return OfflineChatModel(**({"cache_dir": str(settings.data_dir / "cache" / "nlu")} | overrides))
     if name.startswith("openai:"):
         from langchain_openai import ChatOpenAI
 

@@ -109,9 +109,14 @@ async def run_turn(
     tool_names: dict[str, str] = {}
     status = "success"
     finisher = ArtifactFinisher()
-    if text is not None and (await deps.graph.aget_state(config)).interrupts:
+    waiting = bool((await deps.graph.aget_state(config)).interrupts)
+    if text is not None and waiting:
         # A new message would strand the paused action half-way; the reviewer answers it first.
         yield ErrorEvent(message="An action in this chat is waiting for your approval: approve or reject it first.")
+        yield RunEnded(status="error")
+        return
+    if decision is not None and not waiting:
+        yield ErrorEvent(message="Nothing in this chat is waiting for approval, so there is nothing to approve or reject.")
         yield RunEnded(status="error")
         return
     try:

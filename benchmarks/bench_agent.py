@@ -12,8 +12,10 @@ agent.run.run_turn, each in a new chat, interleaved with the equivalent direct c
 
 It checks that every turn called exactly that tool and that the tool's numbers equal the direct call's, then
 prints p50/p95 for both sides, the ratio, the time to the first streamed token, the share spent in the offline
-model (NLU, planning, composing the answer) and, for the performance question, the chart rendering the direct
-side does not do. Target: agent p95 <= 150 ms at the demo size.
+model (NLU, planning, composing the answer) and, for the performance question, the cost of drawing the chart
+(spec + SVG) that the direct side does not do. The agent turn includes the chart: the turn ends only after the
+artifact with its SVG was delivered (the SVG is drawn in the chart worker process while the answer streams, so the
+agent's CPU time column leaves that process out). Target: agent p95 <= 150 ms at the demo size.
 
 By default the offline model's parse cache is cleared before every turn, so each turn is understood from
 scratch (a repeated identical message would otherwise skip the NLU); --warm-parse keeps it.
@@ -48,8 +50,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import core.models  # noqa: E402,F401
+from agent import artifacts  # noqa: E402
 from agent.checkpoint import open_checkpointer  # noqa: E402
-from agent.events import FinalAnswer, RunEnded, Token, ToolFinished, ToolStarted  # noqa: E402
+from agent.events import Artifact, FinalAnswer, RunEnded, Token, ToolFinished, ToolStarted  # noqa: E402
 from agent.graph import build_graph  # noqa: E402
 from agent.offline import brain  # noqa: E402
 from agent.offline.model import OfflineChatModel  # noqa: E402
@@ -117,6 +120,7 @@ class Case:
     tool: str
     direct: Callable[[Session, int], Any]
     from_tool: Callable[[dict[str, Any]], Any]
+    chart: bool = False
     agent_ms: list[float] = field(default_factory=list)
     agent_cpu_ms: list[float] = field(default_factory=list)
     first_token_ms: list[float] = field(default_factory=list)
@@ -133,6 +137,7 @@ CASES = [
         "get_campaign_performance",
         _performance_direct,
         _performance_from_tool,
+        chart=True,
     ),
 ]
 
@@ -178,6 +183,7 @@ async def _agent_turn(
     output: dict[str, Any] = {}
     answer = ""
     status = None
+    svgs: list[str] = []
     async for event in run_turn(
         deps, account_id=account_id, user_id=user_id, text=case.prompt, surface="bench"
     ):
@@ -189,6 +195,8 @@ async def _agent_turn(
             output = json.loads(event.output)
         elif isinstance(event, FinalAnswer):
             answer = event.text
+        elif isinstance(event, Artifact) and event.kind == "chart":
+            svgs.append(str(event.data.get("svg", "")))
         elif isinstance(event, RunEnded):
             status = event.status
     elapsed = time.perf_counter() - started
@@ -197,6 +205,8 @@ async def _agent_turn(
         raise SystemExit(
             f"{case.prompt!r}: expected one {case.tool} call and an answer; got {tools}, {status}"
         )
+    if case.chart and not (svgs and all(svg.startswith("<svg") for svg in svgs)):
+        raise SystemExit(f"{case.prompt!r}: expected a chart artifact with its SVG; got {len(svgs)} chart(s)")
     return elapsed, cpu, (first_token or time.perf_counter()) - started, sum(model.spent), output
 
 
@@ -243,6 +253,7 @@ async def _run(args: argparse.Namespace, backend: str, workdir: Path, database_u
     model = TimedOfflineModel(cache_dir=str(workdir / "nlu"))
     started = time.perf_counter()
     model.invoke("hello")  # trains (or loads) the intent model, outside the timings
+    artifacts.warm_up()  # starts the chart-drawing process, as the server does at start-up
     nlu_s = time.perf_counter() - started
 
     load_before = os.getloadavg()
@@ -331,8 +342,8 @@ def _print(results: dict[str, Any]) -> None:
         )
     c = r["chart_ms"]
     print(
-        f"chart rendering inside get_campaign_performance (Altair + vl-convert SVG): p50 {c['p50']:.1f} ms, "
-        f"p95 {c['p95']:.1f} ms"
+        f"drawing the chart in one process (spec from the Altair template + vl-convert SVG; the agent draws the SVG "
+        f"in its worker process while the answer streams): p50 {c['p50']:.1f} ms, p95 {c['p95']:.1f} ms"
     )
 
 

@@ -26,6 +26,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from langchain_core.language_models import BaseChatModel
 
+from agent import artifacts
 from agent.checkpoint import open_checkpointer
 from agent.graph import build_graph
 from agent.models import make_model
@@ -124,6 +125,8 @@ def create_app(
             if saver is None:
                 saver = await stack.enter_async_context(open_checkpointer(settings))
             chat_model = await asyncio.to_thread(_chat_model, settings, model)
+            # The chart worker process starts in the background; the first chart waits for it if it must.
+            chart_warm_up = asyncio.create_task(asyncio.to_thread(artifacts.warm_up))
             graph = build_graph(model=chat_model, checkpointer=saver)
             knowledge = (
                 await asyncio.to_thread(_open_knowledge, settings) if server_settings.knowledge else None
@@ -160,6 +163,8 @@ def create_app(
                 for hook in list(app.state.shutdown_hooks):
                     await hook(app)
                 await runs.shutdown(server_settings.shutdown_grace)
+                if not chart_warm_up.done():
+                    chart_warm_up.cancel()
 
     app = FastAPI(
         title="ActiveIntel",

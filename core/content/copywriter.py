@@ -346,7 +346,7 @@ def _read_topic(
     words = {w for w in re.findall(r"[\w'-]+", focus.lower())}
     if not focus or words <= pb.LABEL_WORDS:
         with_brand, without = pb.FALLBACK_FOCUS[purpose]
-        focus = with_brand.format(brand=brand.name) if brand else without
+        focus = with_brand.format(brand=brand_name(brand)) if brand else without
     if occasion:
         occasion = occasion[0].upper() + occasion[1:]
     return _Topic(
@@ -386,6 +386,15 @@ def _cap(text: str) -> str:
         if ch == "%":
             return text
     return text
+
+
+_KIT_SUFFIX = re.compile(r"(?i)[\s'’-]*(?:s\s+)?(?:brand\s*kit|brand|kit|style\s*guide)\s*$")
+
+
+def brand_name(brand: BrandKitOut) -> str:
+    """The business name to write in copy: a kit called "Demo Store brand" or "Acme's kit" speaks as "Demo Store"."""
+    stripped = _KIT_SUFFIX.sub("", brand.name).strip()
+    return stripped or brand.name
 
 
 def _lower_first(text: str, brand: str | None) -> str:
@@ -610,7 +619,7 @@ def _slots(spec: _Spec, rng: random.Random, focus: str | None = None) -> dict[st
     vocab = pb.TONE_VOCAB[spec.tone]
     return {
         "focus": focus or t.focus,
-        "brand": spec.brand.name if spec.brand else None,
+        "brand": brand_name(spec.brand) if spec.brand else None,
         "offer": offer,
         "offer_on": offer_on,
         "audience": t.audience,

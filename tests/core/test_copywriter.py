@@ -487,3 +487,21 @@ def test_another_accounts_brand_kit_is_not_found(session: Session, now: datetime
 
 def test_budgets_are_ordered() -> None:
     assert WORD_BUDGET["short"] < WORD_BUDGET["medium"] < WORD_BUDGET["long"]
+
+
+def test_copy_names_the_business_not_the_brand_kit() -> None:
+    from datetime import UTC, datetime
+
+    from core.content.copywriter import brand_name
+    from core.content.schemas import BrandKitOut
+
+    def kit(name: str) -> BrandKitOut:
+        return BrandKitOut(
+            id=1, account_id=1, name=name, is_primary=True, website=None, logo_url=None, colors=[], fonts=[],
+            tone=None, description=None, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+
+    assert brand_name(kit("Demo Store brand")) == "Demo Store"
+    assert brand_name(kit("Acme's Brand Kit")) == "Acme"
+    assert brand_name(kit("Nike")) == "Nike"
+    assert brand_name(kit("Brand")) == "Brand"  # nothing left: keep the name as it is
