@@ -33,7 +33,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
-from agent.nlu.data import OUT_OF_SCOPE, TRAINING_FILE, Dataset, load_dataset
+from agent.nlu.data import OUT_OF_SCOPE, TRAINING_FILE, Dataset, extra_files, load_dataset
 from agent.nlu.text import features_text
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,9 @@ class IntentModel:
             key = hashlib.sha256(
                 path.read_bytes() + repr((hyper, CACHE_FORMAT, sklearn.__version__)).encode()
             )
+            # The lines in <name>.d/ are training data too: a new or edited area file must retrain.
+            for extra in extra_files(path):
+                key.update(extra.name.encode() + b"\0" + extra.read_bytes())
             cache_file = Path(cache_dir) / f"intent-model-{key.hexdigest()[:20]}.pkl"
             if cache_file.exists():
                 try:
