@@ -632,7 +632,8 @@ def _clean_name(
         select(model).where(model.account_id == account_id, func.lower(model.name) == text.lower())
     ).first()
     if clash is not None and clash.id != exclude_id:
-        raise Conflict(f"An {kind} named {clash.name!r} already exists; choose another name.", field="name")
+        article = "An" if kind[:1] in "aeiou" else "A"
+        raise Conflict(f"{article} {kind} named {clash.name!r} already exists; choose another name.", field="name")
     return text
 
 

@@ -197,6 +197,7 @@ async def test_create_score_from_plain_words_is_retroactive(demo_world) -> None:
                     },
                 ),
                 ("create_score", {"name": "Bad", "rules": [{"conditions": opened, "points": 0}]}),
+                ("create_score", {"name": "engagement", "rules": [{"conditions": opened, "points": 1}]}),
             ],
         )
         made = _out(r, 0)
@@ -209,7 +210,8 @@ async def test_create_score_from_plain_words_is_retroactive(demo_world) -> None:
             )
         assert made["object"] == "score" and made["target"] == "contact" and made["scored"] == matching > 0
         assert made["rules"] == [{"when": made["rules"][0]["when"], "points": 5, "expires_days": 30}]
-        assert [t.status for t in r.tool_results[1:]] == ["error"] * 3
+        assert [t.status for t in r.tool_results[1:]] == ["error"] * 4
+        assert "A score named 'Engagement' already exists" in r.tool_results[4].output
         assert "points 'lots' is not a whole number" in r.tool_results[1].output
         assert "expiry 'soonish' is not understood" in r.tool_results[2].output
         assert "0 points does nothing" in r.tool_results[3].output
