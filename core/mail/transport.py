@@ -12,7 +12,7 @@ import re
 import smtplib
 import ssl
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import make_msgid
@@ -119,7 +119,7 @@ class SmtpConfig:
     host: str
     port: int
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     starttls: bool = False
     implicit_tls: bool = False
     timeout: float = SMTP_TIMEOUT_SECONDS

@@ -388,6 +388,7 @@ def test_smtp_failures_say_what_went_wrong(
 def test_smtp_urls_are_read(url: str, expected: tuple[Any, ...]) -> None:
     cfg = parse_smtp_url(url)
     assert (cfg.host, cfg.port, cfg.username, cfg.password, cfg.starttls, cfg.implicit_tls) == expected
+    assert "password=" not in repr(cfg)
 
 
 @pytest.mark.parametrize(
