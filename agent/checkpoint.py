@@ -9,6 +9,9 @@ from typing import Any
 from core.config import Settings
 
 
+CHECKPOINT_POOL_SIZE = 10
+
+
 def _postgres_conninfo(url: str) -> str:
     # The checkpointer speaks psycopg directly: strip SQLAlchemy's "+driver" suffix.
     return "postgresql://" + url.split("://", 1)[1]
@@ -23,8 +26,17 @@ async def open_checkpointer(settings: Settings) -> AsyncIterator[Any]:
     url = settings.effective_database_url
     if url.startswith("postgresql"):
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
 
-        async with AsyncPostgresSaver.from_conn_string(_postgres_conninfo(url)) as saver:
+        # A pool, not one connection: with a single connection every chat's checkpoint waits for every other's.
+        # The saver needs autocommit and dict rows; its statements repeat, so they are prepared (as from_conn_string
+        # does).
+        async with AsyncConnectionPool(
+            _postgres_conninfo(url), min_size=1, max_size=CHECKPOINT_POOL_SIZE, open=False,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        ) as pool:
+            saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
             await saver.setup()
             yield saver
         return
