@@ -166,3 +166,21 @@ async def test_add_a_custom_field_called_birthday_as_a_date(demo_world, model) -
     finally:
         with demo_world.factory.begin() as s:
             s.execute(delete(CustomField).where(CustomField.account_id == demo_world.other_account_id))
+
+
+async def test_her_score_after_showing_a_contact(chat, demo_world) -> None:
+    values = _engagement(demo_world)
+    with demo_world.factory() as s:
+        cid, email = s.execute(
+            select(Contact.id, Contact.email)
+            .where(
+                Contact.account_id == demo_world.account_id,
+                Contact.id.in_([c for c, p in values.items() if p]),
+            )
+            .order_by(Contact.id)
+        ).first()
+    shown = await chat(f"show me {email}")
+    assert _tools(shown) == ["get_contact"]
+    score = await chat("what's her lead score?")
+    assert _tools(score) == ["get_contact_score"] and score.tool_calls[0].args == {"contact": email}
+    assert f"has **{values[cid]} points** on Engagement" in score.answer

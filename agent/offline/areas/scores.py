@@ -134,7 +134,8 @@ def _contact(env: Env) -> str | None:
     if value:
         return str(value)
     if env.step.references:
-        hit = env.ref("contact")
+        # "her score", "what about him": the contact in play, or the one whose score was just shown.
+        hit = env.ref("contact") or env.state.resolve("contact_score")
         if hit:
             person = hit.get("contact") if isinstance(hit.get("contact"), dict) else hit
             ref = person.get("email") or (
@@ -215,7 +216,10 @@ def field_options(text: str, kind: str | None, name_span: tuple[int, int] | None
     if m.group(0).lower().lstrip().startswith("with") and kind != "dropdown":
         return None
     raw = re.sub(
-        r"^(?:(?:the|a|an|these|following|options?|choices|values|with|of|like|are)\b\s*:?\s*)+", "", m.group("o"), flags=re.IGNORECASE
+        r"^(?:(?:the|a|an|these|following|options?|choices|values|with|of|like|are)\b\s*:?\s*)+",
+        "",
+        m.group("o"),
+        flags=re.IGNORECASE,
     )
     parts = [p.strip(" .'\"") for p in re.split(r"\s*(?:,|/|;|\bor\b|\band\b)\s*", raw)]
     options = [
