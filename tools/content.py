@@ -96,7 +96,7 @@ def create_form(
         list_name: subscribe submitters to this list.
         tag: tag submitters with this tag.
     """
-    spec = [{"name": "email", "label": "Email", "required": True}] + [
+    spec = [{"name": "email", "label": "Email", "type": "email", "required": True}] + [
         {"name": f.strip().lower().replace(" ", "_"), "label": f.strip().replace("_", " ").title(), "required": False}
         for f in (fields or []) if f.strip() and f.strip().lower() != "email"
     ]

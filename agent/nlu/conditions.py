@@ -26,6 +26,13 @@ NEG = (
 )
 _NEG_RE = re.compile(r"(?<![\w])" + NEG + r"(?![\w])|\bnon-|\bun(?=opened|clicked)")
 ACTIONS: list[tuple[str, str]] = [
+    # "opened a link", "followed a link", "tapped the button": a click, not an open of the email.
+    (
+        "click",
+        r"(?:open(?:ed|s|ing)?|follow(?:ed|s|ing)?|press(?:ed|es|ing)?|tap(?:ped|s|ping)?|hit|us(?:ed|es|ing)|"
+        r"visit(?:ed|s|ing)?)\s+(?:on\s+)?(?:a|an|any|the|one of the|one of our|one of my|our|my|some)?\s*"
+        r"(?:[\w-]+\s+)?(?:links?|urls?|buttons?|ctas?)(?![\w])",
+    ),
     ("open", r"open(?:ed|s|ing|ers?)?|read|viewed (?:an |any |my |the )?emails?"),
     ("click", r"click(?:ed|s|ing|ers?)?|tapped"),
     ("reply", r"repl(?:ied|y|ies|ying)|responded"),
@@ -228,14 +235,21 @@ def _engagement(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | Non
         if m.group(0).startswith("non") or low[max(0, m.start() - 4) : m.start()].endswith("non-"):
             cond["op"] = "has_not"
         campaigns = [s for s in match_catalog(clause, catalog, ["campaign"]) if not s.weak]
+        by_month = None if campaigns else _campaign_by_month(clause, catalog)
         if campaigns:
             cond["campaign"] = campaigns[0].value
+            # A campaign's own name ("May 2026 - Newsletter") is no time window either.
+            clause = clause[: campaigns[0].start] + clause[campaigns[0].end :]
+        elif by_month:
+            cond["campaign"] = by_month[0]
+            # "in the May newsletter": the month names the campaign, it is no time window.
+            clause = clause[: by_month[1]] + clause[by_month[2] :]
         if action == "click":
             page = _PAGE.search(clause)
             link = _LINK.search(low)
             if page:
                 cond["url"] = _url_pattern(page.group("p"))
-            elif link and not campaigns and link.group("u") not in ("any", "a", "an", "my", "one"):
+            elif link and not campaigns and not by_month and link.group("u") not in ("any", "a", "an", "my", "one"):
                 cond["url"] = _url_pattern(link.group("u").replace(" ", "*"))
         if re.search(r"\b(?:sms|texts?|text messages?)\b", low):
             cond["channel"] = "sms"
@@ -262,6 +276,33 @@ def _engagement(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | Non
             "op": "has",
             "period": _period(clause) or {"last_days": 90},
         }
+    return None
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH_CAMPAIGN = re.compile(
+    r"\b(?:(?:the|my|our|that)\s+)?(?P<m>" + "|".join(_MONTHS) + r")(?:\s+20\d\d)?(?:'s)?\s+(?P<rest>(?:[\w&-]+\s+){0,3}?)"
+    r"(?P<n>newsletter|campaign|email|e-mail|promo(?:tion)?|blast|sms|send|announcement)s?\b",
+    re.IGNORECASE,
+)
+
+
+def _campaign_by_month(clause: str, catalog: Catalog) -> tuple[str, int, int] | None:
+    """ "the May newsletter" -> the most recent catalog campaign of May whose name has the other words, with the
+    span of the words that named it."""
+    m = _MONTH_CAMPAIGN.search(clause)
+    if not m:
+        return None
+    month = m.group("m").lower()[:3]
+    words = [w.lower() for w in m.group("rest").split()]
+    noun = m.group("n").lower()
+    if noun not in ("campaign", "email", "e-mail", "send", "blast"):
+        words.append(noun[:5])
+    for name in catalog.get("campaign"):
+        low = name.lower()
+        if re.match(rf"(?:draft - )?{month}\w*\b", low) and all(w.rstrip("s") in low for w in words):
+            return name, m.start(), m.end()
     return None
 
 

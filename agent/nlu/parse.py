@@ -582,6 +582,13 @@ def _search_term(text: str) -> str | None:
     return m.group("q")
 
 
+def _without_names(text: str, spans: Sequence[Slot]) -> str:
+    """The text with a new object's name blanked: "a segment called Link openers" names, it does not describe."""
+    for s in sorted((s for s in spans if s.name == "name"), key=lambda s: -s.start):
+        text = text[: s.start] + " " * (s.end - s.start) + text[s.end :]
+    return text
+
+
 def _builders(
     text: str, spans: Sequence[Slot], catalog: Catalog, intent_hint: str = ""
 ) -> dict[str, Callable[[], Any]]:
@@ -753,7 +760,7 @@ def _builders(
         ),
         "note": lambda: _free_text(_NOTE_RE, text, "m", exclude=[s for s in spans if s.name != "when"]),
         "task": lambda: _free_text(_TASK_RE, text, "t", exclude=spans),
-        "conditions": lambda: parse_conditions(text, catalog),
+        "conditions": lambda: parse_conditions(_without_names(text, spans), catalog),
         "channel": lambda: "sms" if any(s.name == "channel" and s.value == "sms" for s in spans) else None,
         "query": lambda: text.strip(),
         "instruction": lambda: text.strip(),

@@ -172,27 +172,33 @@ METRICS: dict[str, tuple[str, ...]] = {
     "conversions": ("conversions", "conversion rate", "converted"),
     "replies": ("replies", "reply rate", "replied"),
 }
+# Feature words mapped to the account's feature keys (core/accounts/features.py FEATURES); a key the account
+# does not know is never produced, so check_feature is only called with a valid feature.
 FEATURES: dict[str, tuple[str, ...]] = {
-    "predictive_sending": ("predictive sending", "predictive send"),
-    "predictive_content": ("predictive content",),
-    "sms": ("sms", "text messaging", "texting"),
-    "win_probability": ("win probability",),
+    "predictive_sending": ("predictive sending", "predictive send", "send time optimization", "send-time optimization"),
+    "sms": ("sms", "text messaging", "texting", "text messages"),
+    "win_probability": ("win probability", "win probabilities", "chance of winning"),
     "ai_actions": ("ai actions library", "ai actions", "ai action"),
-    "site_tracking": ("site tracking", "website tracking"),
-    "deal_scoring": ("deal scoring", "deal score"),
-    "lead_scoring": ("lead scoring", "contact scoring", "lead score"),
-    "conditional_content": ("conditional content",),
-    "split_testing": ("split testing", "split test", "a/b testing", "ab testing"),
-    "custom_objects": ("custom objects", "custom object"),
-    "botsense": ("botsense", "bot sense"),
-    "automations": ("automations", "automation"),
-    "sales_engagement": ("sales engagement",),
-    "pipelines": ("pipelines", "pipeline"),
-    "translation": ("translation", "translations", "translate"),
-    "transactional": ("transactional",),
-    "attribution": ("attribution",),
-    "conversion_trigger": ("conversion trigger", "conversions trigger"),
-    "brand_kits": ("brand kits", "brand kit"),
+    "ai_campaign_builder": ("ai campaign builder", "campaign builder"),
+    "site_tracking": ("site tracking", "website tracking", "web tracking"),
+    "deal_scoring": ("deal scoring", "deal score", "deal scores"),
+    "contact_scoring": ("contact scoring", "lead scoring", "lead score", "lead scores", "contact scores", "contact score"),
+    "deal_forecast": ("deal forecast", "forecast report", "deal forecasting", "sales forecast"),
+    "botsense": ("botsense", "bot sense", "bot filtering", "bot detection"),
+    "deals": ("pipelines", "pipeline", "deals", "crm"),
+    "translations": ("translation", "translations", "translate"),
+    "transactional_email": ("transactional email", "transactional emails", "transactional"),
+    "multiple_brand_kits": ("brand kits", "more brand kits", "multiple brand kits", "several brand kits"),
+    "saved_responses": ("saved responses", "saved response", "canned responses"),
+    "spam_check": ("spam check", "spam checker", "spam score"),
+    "link_tracking": ("link tracking", "click tracking"),
+    "best_send_time": ("best send time", "best time to send", "best send day"),
+    "ai_email_designer": ("ai email designer", "ai content in the email designer"),
+    "ai_images": ("ai images", "ai image", "ai-generated images"),
+    "page_metrics": ("pages metrics", "page metrics"),
+    "email_templates": ("email templates",),
+    "one_to_one_email": ("1:1 email", "one-to-one email", "one to one email"),
+    "activities": ("ai activities",),
 }
 FORMATS = {
     "csv": "csv",
@@ -420,7 +426,7 @@ def _best_per_span(found: list[Slot]) -> list[Slot]:
 
 MONEY_RE = re.compile(
     r"(?:(?P<cur>[$€£])\s?(?P<a>\d[\d,]*(?:\.\d+)?)\s?(?P<ak>k|m)?\b)"
-    r"|(?:\b(?P<b>\d[\d,]*(?:\.\d+)?)\s?(?P<bk>k|m)?\s?(?P<word>dollars|usd|euros?|eur|gbp|pounds|bucks)\b)"
+    r"|(?:\b(?P<b>\d[\d,]*(?:\.\d+)?)\s?(?P<bk>k|m)?\s?(?P<word>dollars?|usd|euros?|eur|gbp|pounds?|bucks)\b)"
     r"|(?:\b(?P<c>\d+(?:\.\d+)?)(?P<ck>k)\b)"
 )
 PERCENT_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)")
@@ -446,7 +452,8 @@ NUMBER_PICK_RE = re.compile(
 QUOTED_RE = re.compile(r"\"([^\"]{1,120})\"|(?<![\w])'([^']{1,120})'(?![\w])|\u201c([^\u201d]{1,120})\u201d")
 NAMED_RE = re.compile(
     r"\b(?:called|named|titled|name it|call it)\s+['\"]?(?P<name>[^,.;:!?\"']{1,60}?)['\"]?"
-    r"(?=\s+(?:with|for|that|which|and|in|on|to|where|who|using|as)\b|[,.;:!?]|$)",
+    r"(?=\s+(?:with|for|that|which|and|in|on|to|where|who|using|as|of (?:all )?(?:the )?(?:people|contacts|subscribers|"
+    r"customers|users|everyone|those|leads|buyers|shoppers))\b|[,.;:!?]|$)",
     re.IGNORECASE,
 )
 SET_TO_RE = re.compile(
@@ -491,6 +498,7 @@ def _money(low: str) -> list[Slot]:
             "€": "EUR",
             "£": "GBP",
             "dollars": "USD",
+            "dollar": "USD",
             "usd": "USD",
             "bucks": "USD",
             "euro": "EUR",
@@ -498,6 +506,7 @@ def _money(low: str) -> list[Slot]:
             "eur": "EUR",
             "gbp": "GBP",
             "pounds": "GBP",
+            "pound": "GBP",
         }.get(cur)
         span = m.group(0).rstrip()
         out.append(

@@ -202,7 +202,7 @@ def features_text(text: str, *, concepts: bool = True) -> str:
     t = URL_RE.sub(" zurlz ", t)
     t = PHONE_RE.sub(" zphonez ", t)
     t = ordinals_to_digits(t)
-    t = re.sub(r"[$€£]\s?\d[\d,.]*\s?k?\b|\b\d[\d,.]*\s?(?:k|dollars|euros|usd|eur)\b", " zmoneyz ", t)
+    t = re.sub(r"[$€£]\s?\d[\d,.]*\s?k?\b|\b\d[\d,.]*\s?(?:k|dollars?|euros?|usd|eur)\b", " zmoneyz ", t)
     t = re.sub(r"\d+(?:\.\d+)?\s?%", " zpercentz ", t)
     # Digits carry magnitude, not intent: "last 90 days" and "last 45 days" should look alike.
     t = re.sub(r"\d", "0", t)

@@ -11,7 +11,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 
 from agent.dialogue import dialogue_state
-from agent.nlu.parse import DialogueContext, ParseResult, Step, default_model, parse
+from agent.nlu.parse import DialogueContext, ParseResult, Step, default_model, parse, select_slots
 from agent.nlu.slots import Catalog
 from agent.offline import areas
 from agent.offline.nlg import compose
@@ -83,12 +83,73 @@ def _resolve_pending(result: ParseResult, conv: Conversation) -> list[Step]:
     return steps
 
 
+# Read-only questions that an elliptical follow-up ("and the April one?", "what about last month?", "same for the
+# VIP segment") repeats about another object or period.
+FOLLOW_UP_TOOLS = (
+    "get_campaign_performance", "get_clicks_report", "get_campaign", "spam_check", "troubleshoot_campaign",
+    "get_period_performance", "explain_performance_change", "list_campaigns", "preview_segment", "list_deals",
+    "get_deal", "get_contact",
+)
+_FOLLOW_UP_CUE = re.compile(
+    r"^\W*(?:(?P<same>(?:and\s+|now\s+|then\s+)?(?:do\s+)?(?:the\s+)?same(?:\s+thing)?\s+(?:for|with|about))|"
+    r"(?:and\s+)?(?:what|how)\s+about|and(?:\s+(?:for|in|with))?|now(?:\s+for)?|also\s+for)\b\s*(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_ELLIPSIS_FILLER = {
+    "the", "a", "an", "my", "our", "one", "ones", "s", "for", "in", "on", "of", "from", "then", "too", "please",
+    "that", "this", "those", "these", "same", "instead", "as", "well", "now", "and", "with", "it", "campaign",
+    "campaigns", "email", "emails", "newsletter", "newsletters", "send", "blast", "sms", "segment", "list", "tag",
+    "deal", "contact", "people", "contacts", "period", "month", "week", "year", "quarter", "what", "about", "how",
+}
+
+
+_OBJECT_SLOTS = {"campaign", "segment", "list", "tag", "automation", "pipeline", "stage", "form", "brand_kit", "deal",
+                 "period", "email", "contact", "contact_name", "quoted"}
+
+
+def _follow_up(steps: list[Step], conv: Conversation) -> list[Step]:
+    """Read "and the April one?" as the last turn's question about another object or period."""
+    if len(steps) != 1 or conv.pending:
+        return steps
+    step = steps[0]
+    previous = dialogue_state(conv.history).last_calls
+    asked = next((name for name, _args in previous if name in FOLLOW_UP_TOOLS and name in HANDLERS), None)
+    if asked is None or step.intent == asked:
+        return steps
+    cue = _FOLLOW_UP_CUE.match(step.text)
+    rest = cue.group("rest") if cue else step.text
+    if cue is None and not (step.rejected or step.intent in ("select", "out_of_scope")):
+        return steps
+    # Only the object (a name, month or period) may be new: "and send it" or "what about drafting one" is not
+    # the same question again.
+    if any(s.name == "ordinal" for s in step.spans):
+        return steps  # "open the second one" picks from a list
+    named = [s for s in step.spans if s.name in _OBJECT_SLOTS]
+    left = rest
+    for s in sorted(named, key=lambda s: -s.start):
+        if s.text and s.text in left:
+            left = left.replace(s.text, " ")
+    words = [w for w in re.findall(r"[a-z0-9]+", left.lower()) if w not in _ELLIPSIS_FILLER]
+    months = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december"}
+    words = [w for w in words if w not in months and w not in {m[:3] for m in months} | {"sept"}]
+    if (cue is None or not cue.group("same")) and (words or len(rest.split()) > 6):
+        return steps
+    if cue is not None and cue.group("same") and len(words) > 3:
+        return steps
+    slots = select_slots(asked, step.text, step.spans, _catalog(conv.catalog))
+    return [Step(text=step.text, intent=asked, confidence=1.0, slots=slots, references=step.references,
+                 spans=step.spans)]
+
+
 def _answer_value(missing: str, step: Step, text: str) -> Any:
     if missing == "conditions":
         return step.slots.get("conditions")
     for key in (missing, "email", "contact", "name", "tag", "list", "when", "deal"):
         if step.slots.get(key):
             return step.slots[key]
+    if missing in ("body", "note", "text", "message"):
+        return text.strip() or None  # free text is kept as written, punctuation included
     cleaned = text.strip().strip(".!?\"'")
     return cleaned or None
 
@@ -104,6 +165,7 @@ def respond(messages: Sequence[BaseMessage], tool_names: set[str], *, cache_dir:
         return _message(GREETING)
     result = understand(conv, cache_dir)
     steps = _resolve_pending(result, conv)
+    steps = _follow_up(steps, conv)
     state = dialogue_state([*conv.history, *conv.turn])
 
     # A tool error ends the turn: explain it in the tool's own words (they say what to do). A question back

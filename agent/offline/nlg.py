@@ -216,7 +216,89 @@ def not_ready(d: dict[str, Any]) -> str:
             + ". Tell me what to add (for example 'change the audience to the Newsletter list').")
 
 
+def account_overview(d: dict[str, Any]) -> str:
+    plan = str(d.get("plan", "")).capitalize()
+    addons = ", ".join(str(a).replace("_", " ").title() for a in d.get("addons") or []) or "none"
+    text = f"This account ({d.get('name', '')}) is on the **{plan}** plan. Add-ons: {addons}."
+    text += f"\nTime zone {d.get('timezone', 'UTC')}, industry {d.get('industry') or 'not set'}, BotSense {'on' if d.get('botsense_enabled') else 'off'}."
+    features = [str(f).replace("_", " ") for f in d.get("features") or []]
+    if features:
+        text += "\nIncluded features: " + ", ".join(features) + "."
+    return text
+
+
+def feature_check(d: dict[str, Any]) -> str:
+    return str(d.get("message") or f"{d.get('feature')}: {'available' if d.get('available') else 'not available'}.")
+
+
+_GOAL_METRIC_WORDS = {"revenue": "revenue", "orders": "orders", "new_contacts": "new contacts", "open_rate": "open rate",
+                      "click_rate": "click rate", "deals_won": "deals won"}
+
+
+def goal(d: dict[str, Any]) -> str:
+    metric = str(d.get("metric", ""))
+    target = float(d.get("target") or 0)
+    shown = pct(target) if metric in ("open_rate", "click_rate") else f"{target:,.0f}"
+    return (f"Goal **{d['name']}** created: {_GOAL_METRIC_WORDS.get(metric, metric.replace('_', ' '))} target "
+            f"{shown} per {d.get('period', 'month')}.")
+
+
+def form(d: dict[str, Any]) -> str:
+    fields = ", ".join(f.get("label") or f.get("name", "") for f in d.get("fields") or [])
+    text = f"Form **{d['name']}** is ready with the fields: {fields or 'Email'}."
+    if d.get("list_name"):
+        text += f" People who submit it are subscribed to the {d['list_name']} list."
+    if d.get("tag_name"):
+        text += f" They are tagged {d['tag_name']}."
+    if not d.get("list_name") and not d.get("tag_name"):
+        text += " Submitters become contacts; tell me a list to subscribe them to if you want one."
+    return text
+
+
+def saved_response(d: dict[str, Any]) -> str:
+    category = f" in the {d['category']} category" if d.get("category") else ""
+    body = str(d.get("body", ""))
+    return f"Saved response **{d['title']}** created{category}: \"{body[:200]}{'...' if len(body) > 200 else ''}\""
+
+
+def contact(d: dict[str, Any]) -> str:
+    name = " ".join(p for p in (d.get("first_name"), d.get("last_name")) if p)
+    details = [f"{label} {d[key]}" for key, label in (("city", "city"), ("country", "country"), ("phone", "phone"))
+               if d.get(key)]
+    text = f"**{d.get('email', '')}**" + (f" ({name})" if name else "")
+    if details:
+        text += ": " + ", ".join(details)
+    if d.get("tags"):
+        text += f". Tags: {', '.join(d['tags'])}"
+    return text + "."
+
+
+def deal(d: dict[str, Any]) -> str:
+    text = (f"**{d['title']}**: {d.get('currency', '')} {float(d.get('value') or 0):,.0f}, stage {d.get('stage', '')} "
+            f"in the {d.get('pipeline', '')} pipeline, {d.get('status', '')}")
+    if d.get("forecast_close_date"):
+        text += f", expected to close {_date(d['forecast_close_date'])}"
+    return text + "."
+
+
+def note(d: dict[str, Any]) -> str:
+    body = str(d.get("body", ""))
+    return f"Note added: \"{body[:200]}{'...' if len(body) > 200 else ''}\""
+
+
+def task(d: dict[str, Any]) -> str:
+    due = f", due {_date(d['due_at'])}" if d.get("due_at") else ""
+    return f"Task **{d['title']}** created ({d.get('status', 'open')}{due})."
+
+
 COMPOSERS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "deal": deal,
+    "note": note,
+    "task": task,
+    "goal": goal,
+    "form": form,
+    "saved_response": saved_response,
+    "contact": contact,
     "campaign_performance": campaign_performance,
     "period_performance": period_performance,
     "change_explanation": change_explanation,
@@ -239,5 +321,9 @@ def compose(data: Any) -> str:
     if isinstance(data, str):
         return data
     if isinstance(data, dict):
+        if "object" not in data and {"plan", "features"} <= data.keys():
+            return account_overview(data)
+        if "object" not in data and {"feature", "available", "message"} <= data.keys():
+            return feature_check(data)
         return COMPOSERS.get(str(data.get("object")), generic)(data)
     return str(data)

@@ -86,6 +86,66 @@ class Env:
         return str(hit.get("name") or hit.get("campaign_name") or hit.get("title") or hit.get("id") or "") or None
 
 
+MONTH_ABBR = {m[:3]: m for m in MONTHS} | {"sept": "september"}
+# Other languages' and common misspellings of month names seen next to a campaign noun.
+MONTH_ALIASES = {"mai": "may", "juni": "june", "juli": "july", "okt": "october", "dez": "december", "marz": "march",
+                 "januar": "january", "februar": "february", "oktober": "october", "dezember": "december"}
+_NOT_MONTHS = {"many", "man", "mad", "map", "mat", "max", "mar", "jun", "jul", "way", "day", "say", "pay", "yay", "bay",
+               "hay", "lay", "ray", "mag", "main", "mail", "junk", "jury", "just", "august", "apr", "aug", "sep", "oct",
+               "nov", "dec", "jan", "feb", "marc", "mary", "mark", "mama", "maya", "mayo", "june", "july", "may", "the",
+               "our", "my", "and", "for", "from", "one", "new", "last"}
+_LONG_NOUNS = ("newsletter", "campaign", "promotion", "announcement", "digest")
+
+
+def _near(word: str, target: str, limit: int) -> bool:
+    from rapidfuzz.distance import Levenshtein
+
+    return Levenshtein.distance(word, target, score_cutoff=limit) <= limit
+
+
+def respell(low: str) -> str:
+    """Fix near-miss spellings of campaign nouns and of a month next to one ("mayy newsleter" -> "may newsletter")."""
+    words = re.findall(r"[a-z0-9']+|[^a-z0-9']+", low)
+    for i, w in enumerate(words):
+        base = w[:-1] if w.endswith("s") and len(w) > 6 else w
+        if not re.fullmatch(r"[a-z]{6,}", base) or base in _LONG_NOUNS:
+            continue
+        for noun in _LONG_NOUNS:
+            if _near(base, noun, 2 if len(noun) >= 8 else 1):
+                words[i] = noun + ("s" if base != w else "")
+                break
+    nouns = [i for i, w in enumerate(words) if re.fullmatch(CAMPAIGN_NOUNS + "s?", w)]
+    for i in nouns:
+        # the word before the noun ("mayy newsletter"), or after "from/in/of" behind it ("newsletter from mayy")
+        spots = [i - 2] + ([i + 4] if i + 4 < len(words) and words[i + 2] in ("from", "in", "of", "for") else [])
+        for j in spots:
+            if j < 0 or j >= len(words):
+                continue
+            w = words[j].rstrip("'s") if words[j].endswith("'s") else words[j]
+            if w in MONTHS or not re.fullmatch(r"[a-z]{3,}", w):
+                continue
+            fixed = MONTH_ALIASES.get(w) or MONTH_ABBR.get(w)
+            if fixed is None and w not in _NOT_MONTHS:
+                fixed = next((m for m in MONTHS if _near(w, m, 1 if len(m) <= 5 else 2)), None)
+            if fixed:
+                words[j] = fixed
+    return "".join(words)
+
+
+def _month_of(low: str) -> str | None:
+    m = re.search(r"\b(" + "|".join(MONTHS) + r"|" + "|".join(MONTH_ABBR) + r")\b", low)
+    return MONTH_ABBR.get(m.group(1), m.group(1)) if m else None
+
+
+def _same_kind_in(month: str, env: Env) -> str | None:
+    """ "the April one": the campaign in play, but from another month (its name without month and year)."""
+    shown = env.state.resolve("campaign_performance") or env.state.resolve("campaign") or {}
+    name = str(shown.get("campaign_name") or shown.get("name") or "")
+    rest = [w for w in re.findall(r"[A-Za-z][\w']*", name)
+            if w.lower() not in MONTHS and w.lower() not in MONTH_ABBR and w.lower() not in ("draft",)]
+    return f"{month} {' '.join(rest).lower()}".strip() if rest else None
+
+
 def _campaign_phrase(env: Env) -> str | None:
     named = env.slot("campaign")
     if named:
@@ -93,18 +153,29 @@ def _campaign_phrase(env: Env) -> str | None:
     hit = env.ref_name("campaign")
     if hit:
         return hit
-    low = env.step.text.lower()
+    low = respell(env.step.text.lower())
+    month = _month_of(low)
+    if month and not re.search(CAMPAIGN_NOUNS, low) and re.search(r"\bone\b|'s\b|\?$|^\W*(?:and|what about|how about)\b", low):
+        same = _same_kind_in(month, env)
+        if same:
+            return same
     latest = re.search(rf"\b(?:last|latest|most recent|previous)\s+({CAMPAIGN_NOUNS})?", low)
     if latest:
         return f"last {latest.group(1)}" if latest.group(1) else "last"
     m = re.search(rf"\b(?:my|the|our|this|that)\s+((?:\w+\s+){{0,3}}?{CAMPAIGN_NOUNS}s?)\b", low)
     if m:
         words = [w for w in m.group(1).split() if w not in ("last", "latest", "recent")]
+        after = re.match(rf"\s+(?:from|in|of)\s+({'|'.join(MONTHS)})\b", low[m.end():])
+        if after and not any(w in MONTHS for w in words):
+            words = [after.group(1), *words]
         if len(words) > 1 or any(w in MONTHS for w in words):
             return " ".join(words)
     month_noun = re.search(rf"\b({'|'.join(MONTHS)})\s+((?:\w+\s+){{0,2}}?{CAMPAIGN_NOUNS})s?\b", low)
     if month_noun:
         return f"{month_noun.group(1)} {month_noun.group(2)}"
+    noun_month = re.search(rf"\b({CAMPAIGN_NOUNS})s?\s+(?:from|in|of|for)\s+({'|'.join(MONTHS)})\b", low)
+    if noun_month:
+        return f"{noun_month.group(2)} {noun_month.group(1)}"
     period = str(env.slot("period") or "").lower()
     if period in MONTHS:
         noun = re.search(CAMPAIGN_NOUNS, low)
@@ -373,6 +444,14 @@ def _days(duration: Any) -> int | None:
     return total or None
 
 
+def activate_automation(env: Env) -> Outcome:
+    # "activate it" right after building one: the automation in play (or the one open on the page).
+    name = env.slot("automation") or env.ref_name("automation")
+    if not name:
+        return _ask(env, "Which automation should I turn on? Give me its name.", "automation")
+    return _call(env, "activate_automation", {"automation": str(name)})
+
+
 def list_tags(env: Env) -> Outcome:
     tag = env.slot("tag")
     # "How many contacts have the tag X?" is a count of one tag, not a listing of all tags.
@@ -427,7 +506,56 @@ def deal_ref(env: Env) -> str | None:
     value = env.slot("deal")
     if value:
         return str(value)
-    return env.ref_name("deal")
+    return deal_title(env) or env.ref_name("deal")
+
+
+# A deal title as people write them: capitalised words, maybe joined by " - " or " & " ("Pioneer Spa - Wholesale
+# order"), up to ten words; where it ends is told by what follows it.
+_TITLE_WORD = (r"(?!(?:about|the|on|for|to|with|of|in|a|an|at|by|from|into|as|is|was|should|has|and|or|but|that|this|"
+               r"it|them|their|back|now|please|deal|opportunity)\b)[\w&'.]+")
+_TITLE = rf"[A-Z0-9][\w&'.]*(?:(?:\s+[-\u2013&]\s+|\s+){_TITLE_WORD}){{0,9}}?"
+_TITLE_STOP = {
+    "the", "a", "an", "we", "i", "our", "my", "move", "put", "shift", "mark", "close", "closed", "add", "create", "note",
+    "for", "set", "update", "change", "show", "what", "how", "which", "please", "can", "could", "would", "log", "won",
+    "lost", "win", "lose", "deal", "deals", "new", "make", "open", "get", "tell", "give", "assign", "bump", "push",
+    "advance", "reopen", "remind", "it", "this", "that", "task", "call", "is", "was", "and", "then", "also", "to",
+}
+_AFTER_TITLE = (r"(?=\s+(?:to|as|into|in|is|should|has|was|stage|from|with|worth|now|for|on|back|-\s*(?:call|note|they))\b"
+                r"|\s*[:!,.;?)]|\s*$)")
+
+
+def _title_starts(text: str) -> list[int]:
+    return [m.start() for m in re.finditer(r"(?<![\w'-])[A-Z0-9][\w&'.]*", text)
+            if m.group(0).lower().strip(".'") not in _TITLE_STOP]
+
+
+def deal_title(env: Env) -> str | None:
+    """The deal a request names when the catalog does not know it: "the X deal", "deal: X", "We won X!"."""
+    text = env.step.text
+    known = {n.lower() for kind in ("stages", "pipelines", "lists", "tags", "segments") for n in env.conv.catalog.get(kind, [])}
+    starts = _title_starts(text)
+
+    def ok(title: str) -> bool:
+        low = title.lower()
+        return bool(title) and low not in known and low not in MONTHS and not re.fullmatch(r"\d+", title)
+
+    # "the Pioneer Spa - Wholesale order deal", "for Acme Renewal opportunity"
+    for pos in starts:
+        m = re.match(rf"({_TITLE})\s+(?:deal|opportunity)\b", text[pos:])
+        if m and ok(m.group(1)):
+            return m.group(1)
+    # "deal Pioneer Spa - Wholesale order", "deal: Acme renewal", "opportunity called Acme"
+    for m in re.finditer(r"\b(?:deal|opportunity)\s*(?::|called|named|titled)?\s*[\"“']?", text, re.IGNORECASE):
+        rest = text[m.end():]
+        t = re.match(rf"({_TITLE})[\"”']?{_AFTER_TITLE}", rest)
+        if t and ok(t.group(1)) and t.group(1).lower().split()[0] not in _TITLE_STOP:
+            return t.group(1)
+    # "We won Brightside Gifts - Corporate gifts!", "Pioneer Spa - Wholesale order should be in Negotiation"
+    for pos in starts:
+        m = re.match(rf"({_TITLE}){_AFTER_TITLE}", text[pos:])
+        if m and ok(m.group(1)) and (" - " in m.group(1) or " \u2013 " in m.group(1) or len(m.group(1).split()) >= 2):
+            return m.group(1)
+    return None
 
 
 def update_deal(env: Env) -> Outcome:
@@ -451,9 +579,10 @@ def _amount(money: Any) -> float | None:
 
 
 def create_deal(env: Env) -> Outcome:
-    title = env.slot("name", "company")
+    title = env.slot("name") or _span(env, "quoted") or deal_title(env) or env.slot("company")
     money = _amount(env.slot("money"))
-    pipeline = env.slot("pipeline") or (env.conv.catalog.get("pipelines") or [None])[0]
+    # No pipeline in the catalog: the tool still answers (on a plan without deals, with what to upgrade).
+    pipeline = env.slot("pipeline") or (env.conv.catalog.get("pipelines") or [""])[0]
     if not title:
         return _ask(env, "What should the deal be called?", "name")
     if money is None:
@@ -468,6 +597,309 @@ def add_note(env: Env) -> Outcome:
     if not deal:
         return _ask(env, "Which deal should the note go on?", "deal")
     return _call(env, "add_note", {"deal": deal, "text": note or env.step.text})
+
+
+# ---------------------------------------------------------------------------------------- account and content
+
+
+def check_feature(env: Env) -> Outcome:
+    feature = env.slot("feature")
+    if feature:
+        return _call(env, "check_feature", {"feature": feature})
+    # "What plan am I on?", "what's included in my plan": the account's plan, add-ons and included features.
+    return _call(env, "get_account_overview", {})
+
+
+_GOAL_METRICS: tuple[tuple[str, str], ...] = (
+    ("open_rate", r"\bopen(?:ing)?[- ]?rates?\b|\bopens\b"),
+    ("click_rate", r"\bclick(?:[- ]?through)?[- ]?rates?\b|\bctr\b|\bclicks\b"),
+    ("deals_won", r"\bdeals?\b"),
+    ("revenue", r"\brevenue\b|\bsales\b|\bincome\b|\bearn\w*|\bturnover\b|\bmoney\b"),
+    ("orders", r"\borders?\b|\bpurchas\w*|\bbuy\w*|\bbought\b|\bcheckouts?\b"),
+    ("new_contacts", r"\bsubscriber\w*|\bcontacts?\b|\bsign[- ]?ups?\b|\bleads?\b|\bfollowers\b|\blist growth\b|"
+                     r"\bgrow\w* (?:my |our |the )?(?:\w+ )?list\b|\bsubscribe\w*|\bopt[- ]?ins?\b"),
+)
+_GOAL_WORDS = {"revenue": "revenue", "orders": "orders", "new_contacts": "new contacts", "open_rate": "open rate",
+               "click_rate": "click rate", "deals_won": "deals won"}
+_PERIOD_WORDS = (("week", r"\bweek(?:ly)?\b"), ("month", r"\bmonth(?:ly)?\b"), ("quarter", r"\bquarter(?:ly)?\b|\bq[1-4]\b"),
+                 ("year", r"\byear(?:ly)?\b|\bannual(?:ly)?\b|\b20\d\d\b"))
+
+
+def _goal_metric(text: str) -> str | None:
+    low = text.lower().replace("_", " ")
+    for metric, rx in _GOAL_METRICS:
+        if re.search(rx, low):
+            return metric
+    return None
+
+
+def _goal_period(text: str) -> str | None:
+    low = text.lower()
+    for period, rx in _PERIOD_WORDS:
+        if re.search(rx, low):
+            return period
+    return None
+
+
+def _target_value(text: str, metric: str) -> float | None:
+    """The number to reach, from "500", "$20k", "1.5 million", "25%" (rates become fractions)."""
+    m = re.search(r"(?<![\w.])[$€£]?\s?(\d[\d,]*(?:\.\d+)?)\s?(k|m|thousand|million|%|percent)?(?![\w.])",
+                  text.replace("per cent", "percent"), re.IGNORECASE)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    unit = (m.group(2) or "").lower()
+    value *= {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}.get(unit, 1)
+    if metric in ("open_rate", "click_rate") and (unit in ("%", "percent") or value > 1):
+        value /= 100
+    return value or None
+
+
+def _goal_target_text(env: Env) -> str:
+    """The part of the request that states the target: the answer to "what target?", or the request itself."""
+    given = env.slot("target")
+    if given is not None:
+        return str(given)
+    money = env.slot("money")
+    if isinstance(money, dict) and money.get("amount"):
+        return str(money["amount"])
+    text = re.sub(r"\b(?:in|by|for|this|next|per|every|each)\s+(?:q[1-4]|20\d\d)\b", " ", env.step.text, flags=re.IGNORECASE)
+    return text
+
+
+def create_goal(env: Env) -> Outcome:
+    slots = dict(env.step.slots)
+    metric = _goal_metric(str(env.slot("metric") or "")) or env.slot("metric_key") or _goal_metric(env.step.text)
+    period = _goal_period(env.step.text) or env.slot("goal_period") or "month"
+    known = {**slots, "metric_key": metric, "goal_period": period}
+    if metric not in _GOAL_WORDS:
+        return Say("What should the goal measure: revenue, orders, new contacts, open rate, click rate or deals won? "
+                   "And what target, per week, month, quarter or year?",
+                   pending={"intent": "create_goal", "slots": known, "missing": "metric"})
+    target = _target_value(_goal_target_text(env), metric)
+    words = _GOAL_WORDS[metric]
+    if target is None:
+        example = {"revenue": "$20,000", "orders": "300 orders", "new_contacts": "500 new contacts",
+                   "open_rate": "35%", "click_rate": "4%", "deals_won": "10 deals"}[metric]
+        return Say(f"What {words} target should the goal have, and per week, month, quarter or year? "
+                   f"For example '{example} a {period}'.",
+                   pending={"intent": "create_goal", "slots": known, "missing": "target"})
+    shown = (f"{target:.0%}" if metric in ("open_rate", "click_rate")
+             else f"${target:,.0f}" if metric == "revenue" else f"{target:,.0f}")
+    name = env.slot("name") if env.slot("name") and not re.match(r"^\$?\d", str(env.slot("name"))) else None
+    return _call(env, "create_goal", {"name": str(name or f"{shown} {words} per {period}"), "metric": metric,
+                                      "target": target, "period": period})
+
+
+_BODY_RE = re.compile(
+    r"(?:\bsaying|\bthat says|\bwhich says|\bthat reads|\bwith (?:the )?(?:text|body|message|content|wording)|"
+    r"\b(?:text|body|message|content)\s*:|\bthe (?:text|body) is|:)\s*:?\s*[\"“']?(?P<b>.+?)[\"”']?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def create_saved_response(env: Env) -> Outcome:
+    text = env.step.text
+    body = env.slot("body")
+    if not body:
+        m = _BODY_RE.search(text)
+        body = m.group("b").strip() if m else None
+    title = env.slot("name")
+    if title and body and str(title).strip() in str(body):
+        title = None
+    if not title:
+        m = re.search(r"\b(?:called|named|titled)\s+[\"“']?(?P<t>[^\"”':,]{2,80}?)[\"”']?\s*(?=[:,]|\s+(?:saying|that|which|with|in)\b|$)",
+                      text, re.IGNORECASE) or re.search(
+            r"\b(?:saved|canned)\s+(?:response|reply|answer)\s+[\"“']?(?P<t>[^\"”':,]{2,80}?)[\"”']?\s*(?=[:,]|\s+(?:saying|that|which|with|in)\b|$)",
+            text, re.IGNORECASE)
+        title = m.group("t").strip() if m else None
+    category = env.slot("category")
+    if not body:
+        known = {**env.step.slots, "name": title} if title else dict(env.step.slots)
+        return Say("What should the saved response say? Send me its text.",
+                   pending={"intent": "create_saved_response", "slots": known, "missing": "body"})
+    if not title:
+        return Say("What should the saved response be called?",
+                   pending={"intent": "create_saved_response", "slots": {**env.step.slots, "body": body}, "missing": "name"})
+    return _call(env, "create_saved_response", {"title": str(title), "body": str(body), "category": category})
+
+
+_STANDARD_FIELDS = ("first_name", "last_name", "phone", "city", "country")
+
+
+def _country_code(value: str) -> str:
+    from agent.nlu.conditions import COUNTRIES
+
+    clean = value.strip().strip(".")
+    return COUNTRIES.get(clean.lower(), clean.upper() if len(clean) == 2 else clean)
+
+
+def update_contact(env: Env) -> Outcome:
+    # The email address first: a capitalised new value ("... to Jackson-Smith") can look like a person's name.
+    hit = env.ref("contact")
+    contact = env.slot("email") or (str(hit.get("email") or hit.get("id")) if hit else None) or env.slot("contact")
+    text = env.step.text
+    field_name = env.slot("field")
+    value = env.slot("value")
+    custom = next((f for f in env.conv.catalog.get("fields", []) if re.search(rf"\b{re.escape(f.lower())}\b", text.lower())), None)
+    moved = re.search(r"\b(?:moved|relocated|lives|living|is based|now based|now lives)\s+(?:to|in)\s+(?P<p>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)", text)
+    if custom and field_name not in _STANDARD_FIELDS and not moved:
+        field_name = custom
+    if moved and (value is None or not field_name):
+        place = moved.group("p")
+        field_name = field_name or ("country" if place.lower() in _countries() else "city")
+        value = place
+    if env.slot("phone") and field_name in (None, "phone"):
+        field_name, value = "phone", env.slot("phone")
+    if value is None and field_name:
+        m = re.search(r"\b(?:to|is now|should be|is|as|=)\s+[\"“']?(?P<v>[^,;\"”']+?)[\"”']?\s*(?:now|please)?\s*[.!]?\s*$", text, re.IGNORECASE)
+        value = m.group("v").strip() if m else None
+    if not contact:
+        return _ask(env, "Which contact? Give me their email address.", "contact")
+    if not field_name:
+        return Say("What should I change on the contact? For example 'set their city to Berlin' or 'change their "
+                   "phone to +14155550100'.")
+    if value is None or str(value).strip() == "" or "@" in str(value):
+        label = str(field_name).replace("_", " ")
+        return Say(f"What should the {label} be?",
+                   pending={"intent": "update_contact", "slots": {**env.step.slots, "email": contact, "field": field_name},
+                            "missing": "value"})
+    value = str(value).strip()
+    if field_name in _STANDARD_FIELDS:
+        return _call(env, "update_contact", {"contact": contact, field_name: _country_code(value) if field_name == "country" else value})
+    fields = list(env.conv.catalog.get("fields", []))
+    match = next((f for f in fields if f.lower() == str(field_name).lower().replace("_", " ")), None)
+    if match:
+        return _call(env, "update_contact", {"contact": contact, "custom_fields": {match: value}})
+    custom_list = ", ".join(fields) if fields else "none yet"
+    return Say(f"I can change a contact's first name, last name, phone, city and country, or a custom field "
+               f"(this account has: {custom_list}); '{str(field_name).replace('_', ' ')}' is not one of them.")
+
+
+def _countries() -> set[str]:
+    from agent.nlu.conditions import COUNTRIES
+
+    return set(COUNTRIES)
+
+
+_FORM_FILLER = {"a", "an", "the", "my", "our", "new", "simple", "basic", "quick", "little", "small", "short", "nice",
+                "inline", "embedded", "popup", "pop-up", "modal", "floating", "bar", "box", "web", "website", "online",
+                "some", "one", "create", "make", "build", "need", "want", "add", "set", "up", "me", "i", "please"}
+
+
+def _span(env: Env, *names: str) -> Any:
+    """A slot found in the text whatever the intent uses (e.g. an explicit "called X" name)."""
+    for n in names:
+        for s in env.step.spans:
+            if s.name == n and s.value:
+                return s.value
+    return None
+
+
+def _form_name(env: Env) -> str | None:
+    """A name for a form from what it is for: "signup form for the newsletter" -> "Newsletter signup form"."""
+    named = env.slot("name") or _span(env, "name", "quoted")
+    if named:
+        return str(named)
+    text = env.step.text
+    before = re.search(r"\b((?:[\w-]+\s+){0,4}?)forms?\b", text, re.IGNORECASE)
+    kind = [w for w in (before.group(1).split() if before else []) if w.lower() not in _FORM_FILLER]
+    after = re.search(r"\bforms?\s+(?:for|to promote|about|on)\s+(?:my|our|the|a|an)?\s*(?P<p>[\w' &-]{2,50}?)"
+                      r"(?=\s+(?:that|which|with|asking|to|including|includes|where|so|and|on|in)\b|[,.;:!?(]|$)", text, re.IGNORECASE)
+    purpose = after.group("p").strip() if after else ""
+    if re.search(r"\s(?:mailing\s+)?list$", purpose, re.IGNORECASE):
+        purpose = re.sub(r"\s+(?:mailing\s+)?list$", "", purpose, flags=re.IGNORECASE)
+        kind = kind or ["signup"]
+    if purpose.lower() in ("people", "contacts", "visitors", "subscribers", "customers", "signups", "sign-ups"):
+        purpose = ""
+    words = " ".join([purpose, *kind]).split()
+    if not words:
+        lst = env.slot("list")
+        return f"{lst} signup form" if lst else None
+    name = " ".join(words)
+    return (name[0].upper() + name[1:] + " form")[:150]
+
+
+def _form_fields(text: str) -> list[str] | None:
+    m = re.search(r"\b(?:asking for|asks for|ask for|with (?:the )?fields?(?: for)?|fields?:|collect(?:s|ing)?|"
+                  r"that (?:includes?|has|asks for|collects)|including|includes)\s+(?P<f>.+?)(?:[.!?]|$)", text, re.IGNORECASE)
+    if not m:
+        return None
+    parts = [p.strip() for p in re.split(r",|\band\b|&|/", m.group("f"))]
+    fields = []
+    for p in parts:
+        p = re.sub(r"^(?:their|the|a|an|his|her)\s+", "", p, flags=re.IGNORECASE).strip(" .")
+        p = re.sub(r"^how (?:big|large) (?:their |the )?(\w+) is$", r"\1 size", p, flags=re.IGNORECASE)
+        if p and p.lower() not in ("email", "email address", "e-mail") and len(p.split()) <= 4:
+            fields.append(p.lower())
+    return fields or None
+
+
+def create_form(env: Env) -> Outcome:
+    name = _form_name(env)
+    if not name:
+        return _ask(env, "What should the form be called? (You can also tell me a list to subscribe people to.)", "name")
+    lst = env.slot("list")
+    if not lst:
+        # "a newsletter signup form": a list the account has, named as the form's purpose.
+        low = env.step.text.lower()
+        lst = next((n for n in env.conv.catalog.get("lists", []) if re.search(rf"\b{re.escape(n.lower())}\b", low)), None)
+    return _call(env, "create_form", {"name": name, "fields": _form_fields(env.step.text), "list_name": lst,
+                                      "tag": env.slot("tag")})
+
+
+# Intents the model understands but no tool serves yet: say so, and what can be done instead.
+NOT_YET = {
+    "best_send_time": (
+        "I can't work out a best send time yet: there is no send-time analysis among my tools. What I can do: "
+        "schedule a campaign for a time you pick (in your account's time zone), show how past campaigns did so you "
+        "can compare, or check whether predictive sending is on your plan."
+    ),
+    "get_deal_forecast": (
+        "I can't build a deal forecast yet: there is no forecast report among my tools. What I can do: list your "
+        "open deals by pipeline, stage or owner with their values, or show one deal."
+    ),
+    "get_win_probability": (
+        "I can't give a deal's win probability yet: there is no win-probability score among my tools. What I can do: "
+        "show the deal (stage, value, owner, notes) or list open deals by stage."
+    ),
+}
+
+
+def not_yet(env: Env) -> Outcome:
+    low = env.step.text.lower()
+    if env.step.intent == "get_win_probability" and not re.search(r"\b(?:chances?|likel\w*|probab\w*|odds|predict\w*|risk|will)\b", low) \
+            and re.search(r"\b(?:did we win|have we won|we(?:'ve| have)? won|deals? (?:we|that we) won|won deals?)\b", low):
+        # "Which deals did we win?" is about deals already won, not a prediction.
+        return _call(env, "list_deals", {"status": "won", "pipeline": env.slot("pipeline")})
+    return Say(NOT_YET[env.step.intent])
+
+
+def list_deals(env: Env) -> Outcome:
+    low = env.step.text.lower()
+    if re.search(r"\bpipelines\b|\bstages\b", low) and not re.search(r"\bdeals?\b|\bopportunit", low) \
+            and "list_pipelines" in env.tools:
+        # "What pipelines do I have?": the pipelines and their stages, not the deals in them.
+        return _call(env, "list_pipelines", {})
+    return _call(env, "list_deals", {"pipeline": env.slot("pipeline"), "stage": env.slot("stage"),
+                                     "status": env.slot("status"), "owner": env.slot("owner")})
+
+
+def create_task(env: Env) -> Outcome:
+    deal = deal_ref(env)
+    title = str(env.slot("task") or "").strip()
+    if deal and title:
+        # "call them back on the Acme - Renewal deal": the deal goes in its own argument, not in the title.
+        title = re.sub(rf"\s*[(,]?\s*(?:about|on|for|regarding|re:?|with)?\s*(?:the\s+)?(?:deal\s*:?\s*)?{re.escape(deal)}"
+                       rf"(?:\s+(?:deal|opportunity))?\s*\)?", " ", title, flags=re.IGNORECASE).strip(" ,;:")
+    if not title:
+        m = re.search(r"\b(?:task|to-?do|reminder)\s*(?:to|:)\s*(?P<t>.+)$", env.step.text, re.IGNORECASE)
+        title = m.group("t").strip() if m else ""
+    if not title:
+        return _ask(env, "What is the task? For example 'call them back about pricing'.", "task")
+    if not deal:
+        return _ask(env, f"Which deal is the task '{title}' for? Give me the deal's title.", "deal")
+    return _call(env, "create_task", {"title": title, "deal": deal, "owner": env.slot("owner")})
 
 
 def select(env: Env) -> Outcome:
@@ -505,7 +937,7 @@ HANDLERS: dict[str, Callable[[Env], Outcome]] = {
     "list_segments": _simple("list_segments"),
     "create_automation": automation,
     "list_automations": _simple("list_automations", status="status"),
-    "activate_automation": _simple("activate_automation", automation="automation"),
+    "activate_automation": activate_automation,
     "find_contacts": _simple("find_contacts", query=("contact", "email", "company", "domain", "query")),
     "get_contact": lambda env: _need_contact(env, "get_contact"),
     "create_contact": create_contact,
@@ -519,19 +951,25 @@ HANDLERS: dict[str, Callable[[Env], Outcome]] = {
     "list_lists": _simple("list_lists"),
     "list_tags": list_tags,
     "create_tag": _simple("create_tag", name="tag"),
-    "list_deals": _simple("list_deals", pipeline="pipeline", stage="stage", status="status", owner="owner"),
+    "list_deals": list_deals,
     "get_deal": lambda env: _call(env, "get_deal", {"deal": deal_ref(env)}) if deal_ref(env) else _ask(env, "Which deal?", "deal"),
     "create_deal": create_deal,
     "update_deal": update_deal,
     "add_note": add_note,
-    "create_task": _simple("create_task", title="task", deal="deal", owner="owner"),
+    "create_task": create_task,
     "list_brand_kits": _simple("list_brand_kits"),
     "create_brand_kit": _simple("create_brand_kit", name="name"),
     "list_saved_responses": _simple("list_saved_responses", category="category", search="topic"),
-    "create_form": _simple("create_form", name="name", list_name="list", tag="tag"),
+    "create_form": create_form,
+    "create_goal": create_goal,
+    "create_saved_response": create_saved_response,
+    "update_contact": update_contact,
+    "best_send_time": not_yet,
+    "get_deal_forecast": not_yet,
+    "get_win_probability": not_yet,
     "list_forms": _simple("list_forms"),
     "list_goals": _simple("list_goals"),
-    "check_feature": _simple("check_feature", feature="feature"),
+    "check_feature": check_feature,
     "get_activity_usage": _simple("get_activity_usage"),
     "get_sms_credits": _simple("get_sms_credits"),
     "search_help": lambda env: _call(env, "search_help", {"question": env.slot("query") or env.step.text}),

@@ -1,0 +1,374 @@
+"""Offline model gaps closed in the planner: goals, saved responses, contact edits, forms, plan questions,
+features, deal titles, misspelt and elliptical campaign references, "activate it", link clicks in segments and
+honest answers for intents no tool serves. Multi-turn, on the demo world, numbers checked against the engine."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from sqlalchemy import select
+
+from agent.graph import build_graph
+from agent.offline.model import OfflineChatModel
+from agent.run import AgentDeps, collect_turn
+from core.accounts import service as accounts
+from core.campaigns.lookup import resolve_campaign_id
+from core.contacts import service as contacts
+from core.contacts.models import Contact
+from core.content import service as content
+from core.crm import service as crm
+from core.crm.models import Deal
+from core.reports.performance import campaign_performance
+from core.segments import service as segments
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> OfflineChatModel:
+    return OfflineChatModel(cache_dir=str(tmp_path_factory.mktemp("nlu")))
+
+
+@pytest.fixture
+def chat(demo_world, model):
+    deps = AgentDeps(graph=build_graph(model=model, checkpointer=InMemorySaver()), session_factory=demo_world.factory,
+                     clock=lambda: NOW)
+    state = {"thread": None}
+
+    async def say(text=None, decision=None):
+        kwargs = {"text": text} if text is not None else {"decision": decision}
+        result = await collect_turn(deps, account_id=demo_world.account_id, user_id=demo_world.admin_user_id,
+                                    thread_id=state["thread"], **kwargs)
+        state["thread"] = result.thread_id
+        return result
+
+    return say
+
+
+def _tools(result) -> list[str]:
+    return [c.name for c in result.tool_calls]
+
+
+def _out(result, index: int = 0):
+    return json.loads(result.tool_results[index].output)
+
+
+def _email(demo_world, offset: int) -> str:
+    with demo_world.factory() as s:
+        return s.scalars(select(Contact.email).where(Contact.account_id == demo_world.account_id)
+                         .order_by(Contact.id).offset(offset).limit(1)).one()
+
+
+def _open_deal(demo_world, offset: int) -> Deal:
+    """An open demo deal with a long "Company - Product" title; each test takes its own."""
+    with demo_world.factory() as s:
+        rows = s.scalars(select(Deal).where(Deal.account_id == demo_world.account_id, Deal.status == "open",
+                                            Deal.title.like("% - %")).order_by(Deal.id)).all()
+        deal = rows[offset]
+        s.expunge(deal)
+        return deal
+
+
+# ---------------------------------------------------------------------------------------------- account
+
+
+async def test_plan_question_reads_the_account_overview(chat, demo_world) -> None:
+    result = await chat("which subscription plan is this account on?")
+    assert _tools(result) == ["get_account_overview"]
+    with demo_world.factory() as s:
+        plan = accounts.get_account(s, account_id=demo_world.account_id).plan
+    assert f"**{plan.value.capitalize()}** plan" in result.answer
+
+
+async def test_feature_words_use_the_accounts_feature_keys(chat, demo_world) -> None:
+    result = await chat("is contact scoring part of what we pay for?")
+    assert _tools(result) == ["check_feature"] and result.tool_calls[0].args == {"feature": "contact_scoring"}
+    with demo_world.factory() as s:
+        expected = accounts.feature_available(s, account_id=demo_world.account_id, feature="contact_scoring").message
+    assert result.answer.strip() == expected
+
+
+# ---------------------------------------------------------------------------------------------- goals
+
+
+async def test_goal_with_its_target_is_created(chat, demo_world) -> None:
+    result = await chat("Set a target of 150 new subscribers every week")
+    assert _tools(result) == ["create_goal"]
+    args = result.tool_calls[0].args
+    assert (args["metric"], args["target"], args["period"]) == ("new_contacts", 150, "week")
+    with demo_world.factory() as s:
+        goal = next(g for g in content.list_business_goals(s, account_id=demo_world.account_id) if g.name == args["name"])
+    assert (goal.metric, float(goal.target), goal.period) == ("new_contacts", 150.0, "week")
+    assert "150" in result.answer and "new contacts" in result.answer
+
+
+async def test_goal_without_a_target_asks_and_the_short_answer_completes_it(chat, demo_world) -> None:
+    ask = await chat(f"I'd like a goal around orders ({demo_world.backend})")
+    assert ask.tool_calls == [] and "orders target" in ask.answer
+    done = await chat("400 a quarter")
+    assert _tools(done) == ["create_goal"]
+    args = done.tool_calls[0].args
+    assert (args["metric"], args["target"], args["period"]) == ("orders", 400, "quarter")
+    with demo_world.factory() as s:
+        assert any(g.name == args["name"] and g.metric == "orders"
+                   for g in content.list_business_goals(s, account_id=demo_world.account_id))
+
+
+async def test_rate_goal_target_is_a_fraction(chat) -> None:
+    result = await chat("make it a goal to hit a 6% click rate per month")
+    assert _tools(result) == ["create_goal"]
+    assert result.tool_calls[0].args["metric"] == "click_rate" and result.tool_calls[0].args["target"] == pytest.approx(0.06)
+    assert "6.0%" in result.answer
+
+
+# ---------------------------------------------------------------------------------------------- saved responses
+
+
+async def test_saved_response_with_title_and_text(chat, demo_world) -> None:
+    title = f"Shipping times {demo_world.backend}"
+    result = await chat(f"Keep a canned reply titled '{title}' that reads: Orders ship within two working days.")
+    assert _tools(result) == ["create_saved_response"]
+    assert result.tool_calls[0].args["title"] == title
+    assert result.tool_calls[0].args["body"].startswith("Orders ship within two working days")
+    with demo_world.factory() as s:
+        saved = [r for r in content.list_saved_responses(s, account_id=demo_world.account_id) if r.title == title]
+    assert len(saved) == 1 and "two working days" in saved[0].body and title in result.answer
+
+
+async def test_saved_response_without_text_asks_for_it(chat, demo_world) -> None:
+    title = f"Tax note {demo_world.backend}"
+    ask = await chat(f"add a saved response called {title}")
+    assert ask.tool_calls == [] and "What should the saved response say" in ask.answer
+    done = await chat("All our prices include VAT.")
+    assert _tools(done) == ["create_saved_response"]
+    assert done.tool_calls[0].args == {"title": title, "body": "All our prices include VAT."}
+
+
+# ---------------------------------------------------------------------------------------------- contacts
+
+
+async def test_contact_city_from_moved_to(chat, demo_world) -> None:
+    email = _email(demo_world, 41)
+    result = await chat(f"{email} has moved to Lisbon, please fix the city")
+    assert _tools(result) == ["update_contact"] and result.tool_calls[0].args == {"contact": email, "city": "Lisbon"}
+    with demo_world.factory() as s:
+        assert contacts.find_contact(s, account_id=demo_world.account_id, ref=email).city == "Lisbon"
+    assert "Lisbon" in result.answer
+
+
+async def test_contact_country_becomes_its_code(chat, demo_world) -> None:
+    email = _email(demo_world, 42)
+    result = await chat(f"change the country of {email} to Germany")
+    assert result.tool_calls[0].args == {"contact": email, "country": "DE"}
+    with demo_world.factory() as s:
+        assert contacts.find_contact(s, account_id=demo_world.account_id, ref=email).country == "DE"
+
+
+async def test_contact_custom_field(chat, demo_world) -> None:
+    email = _email(demo_world, 43)
+    result = await chat(f"set the Loyalty Points of {email} to 120")
+    assert _tools(result) == ["update_contact"]
+    assert result.tool_calls[0].args == {"contact": email, "custom_fields": {"Loyalty Points": "120"}}
+    with demo_world.factory() as s:
+        value = contacts.find_contact(s, account_id=demo_world.account_id, ref=email).custom_fields["Loyalty Points"]
+    assert float(value) == 120
+
+
+async def test_contact_of_another_account_is_not_changed(chat, demo_world) -> None:
+    with demo_world.factory.begin() as s:
+        other = contacts.create_contact(s, account_id=demo_world.other_account_id,
+                                        email=f"moved-{demo_world.backend}@other.io", city="Oslo", now=NOW)
+    result = await chat(f"{other.email} moved to Rome, update the city")
+    assert _tools(result) == ["update_contact"] and result.tool_results[0].status == "error"
+    with demo_world.factory() as s:
+        assert contacts.find_contact(s, account_id=demo_world.other_account_id, ref=other.email).city == "Oslo"
+    assert "Rome" not in result.answer.split("No contact")[0]
+
+
+# ---------------------------------------------------------------------------------------------- forms
+
+
+async def test_form_named_from_its_purpose_subscribes_to_the_list(chat, demo_world) -> None:
+    result = await chat(f"I need a signup form for the {demo_world.backend} raffle that adds people to the Newsletter list")
+    assert _tools(result) == ["create_form"] and result.tool_results[0].status == "success"
+    args = result.tool_calls[0].args
+    assert args["list_name"] == "Newsletter" and demo_world.backend in args["name"].lower()
+    with demo_world.factory() as s:
+        form = next(f for f in content.list_forms(s, account_id=demo_world.account_id) if f.name == args["name"])
+    assert form.list_name == "Newsletter" and [f.name for f in form.fields] == ["email"]
+    assert form.fields[0].type == "email" and form.fields[0].required
+
+
+async def test_form_fields_are_read_from_the_request(chat, demo_world) -> None:
+    result = await chat(f"make a registration form for the {demo_world.backend} cooking class asking for first name and phone")
+    assert result.tool_calls[0].args["fields"] == ["first name", "phone"]
+    with demo_world.factory() as s:
+        form = next(f for f in content.list_forms(s, account_id=demo_world.account_id)
+                    if f.name == result.tool_calls[0].args["name"])
+    assert [f.name for f in form.fields] == ["email", "first_name", "phone"]
+
+
+async def test_form_without_any_name_asks_for_one(chat, demo_world) -> None:
+    ask = await chat("build a form")
+    assert ask.tool_calls == [] and "What should the form be called" in ask.answer
+    name = f"Summer raffle {demo_world.backend}"
+    done = await chat(name)
+    assert _tools(done) == ["create_form"] and done.tool_calls[0].args["name"] == name
+    assert done.tool_results[0].status == "success" and name in done.answer
+
+
+# ---------------------------------------------------------------------------------------------- deals
+
+
+async def test_long_deal_title_moves_to_a_stage(chat, demo_world) -> None:
+    deal = _open_deal(demo_world, 0)
+    with demo_world.factory() as s:
+        stages = [st.name for p in crm.list_pipelines(s, account_id=demo_world.account_id) if p.id == deal.pipeline_id
+                  for st in p.stages]
+        current = crm.get_deal(s, account_id=demo_world.account_id, deal_id=deal.id).stage
+    target = next(st for st in reversed(stages) if st != current)
+    result = await chat(f"Shift the {deal.title} deal into {target}")
+    assert _tools(result) == ["update_deal"] and result.tool_calls[0].args == {"deal": deal.title, "stage": target}
+    with demo_world.factory() as s:
+        assert crm.get_deal(s, account_id=demo_world.account_id, deal_id=deal.id).stage == target
+    assert deal.title in result.answer and target in result.answer
+
+
+async def test_long_deal_title_without_the_word_deal_is_won(chat, demo_world) -> None:
+    deal = _open_deal(demo_world, 1)
+    result = await chat(f"We just won {deal.title}!")
+    assert _tools(result) == ["update_deal"] and result.tool_calls[0].args == {"deal": deal.title, "status": "won"}
+    with demo_world.factory() as s:
+        assert crm.get_deal(s, account_id=demo_world.account_id, deal_id=deal.id).status == "won"
+
+
+async def test_note_and_task_go_on_the_named_deal(chat, demo_world) -> None:
+    deal = _open_deal(demo_world, 2)
+    note = await chat(f"Jot a note on the {deal.title} deal: wants samples of the blue range")
+    assert _tools(note) == ["add_note"] and note.tool_calls[0].args == {"deal": deal.title, "text": "wants samples of the blue range"}
+    task = await chat(f"remind me to send the price list about the {deal.title} deal")
+    assert _tools(task) == ["create_task"]
+    assert task.tool_calls[0].args == {"title": "send the price list", "deal": deal.title}
+    assert _out(task)["deal_id"] == deal.id
+
+
+async def test_pipelines_question_lists_pipelines(chat, demo_world) -> None:
+    result = await chat("what pipelines have we got?")
+    assert _tools(result) == ["list_pipelines"]
+    with demo_world.factory() as s:
+        names = [p.name for p in crm.list_pipelines(s, account_id=demo_world.account_id)]
+    assert f"{len(names)} pipelines" in result.answer and all(n in result.answer for n in names)
+
+
+async def test_past_tense_win_question_lists_won_deals(chat, demo_world) -> None:
+    result = await chat("Which deals have we won?")
+    assert _tools(result) == ["list_deals"] and result.tool_calls[0].args == {"status": "won"}
+    with demo_world.factory() as s:
+        total = crm.list_deals(s, account_id=demo_world.account_id, status="won", limit=1).total
+    assert result.answer.startswith(f"{total} deals")
+
+
+@pytest.mark.parametrize("text", ["when is the best time to send to my VIP segment?", "forecast my deals for next quarter",
+                                  "how likely are we to close the Pioneer Spa deal?"],
+                         ids=["send-time", "forecast", "win-probability"])
+async def test_intents_without_a_tool_say_so_and_what_instead(chat, text) -> None:
+    result = await chat(text)
+    assert result.tool_calls == [] and "can't" in result.answer and "What I can do" in result.answer
+
+
+# ---------------------------------------------------------------------------------------------- campaigns
+
+
+def _performance(demo_world, phrase: str):
+    with demo_world.factory() as s:
+        cid = resolve_campaign_id(s, account_id=demo_world.account_id, ref=phrase, now=NOW, tz="America/New_York")
+        return cid, campaign_performance(s, account_id=demo_world.account_id, campaign=cid)
+
+
+async def test_misspelt_month_and_noun_find_the_campaign(chat, demo_world) -> None:
+    result = await chat("how did the Aprill newsleter perform?")
+    assert _tools(result) == ["get_campaign_performance"]
+    cid, perf = _performance(demo_world, "april newsletter")
+    assert _out(result)["campaign_id"] == cid and "Apr" in perf.campaign_name
+    assert f"{perf.open_rate:.1%}" in result.answer
+
+
+async def test_unknown_campaign_words_get_suggestions_not_the_latest(chat) -> None:
+    result = await chat("how did my purple newsletter do?")
+    assert _tools(result) == ["get_campaign_performance"] and result.tool_results[0].status == "error"
+    assert "Did you mean" in result.answer
+
+
+async def test_follow_up_by_month_repeats_the_question(chat, demo_world) -> None:
+    first = await chat("How did the March newsletter do?")
+    assert _tools(first) == ["get_campaign_performance"]
+    second = await chat("and the April one?")
+    assert _tools(second) == ["get_campaign_performance"]
+    cid, perf = _performance(demo_world, "april newsletter")
+    assert _out(second)["campaign_id"] == cid and f"{perf.open_rate:.1%}" in second.answer
+    third = await chat("what about Feb's?")
+    cid, perf = _performance(demo_world, "february newsletter")
+    assert _out(third)["campaign_id"] == cid and f"{perf.delivered:,}" in third.answer
+
+
+async def test_follow_up_with_a_period(chat) -> None:
+    first = await chat("how did my emails do in May?")
+    assert _tools(first) == ["get_period_performance"]
+    second = await chat("and in April?")
+    assert _tools(second) == ["get_period_performance"]
+    assert second.tool_calls[0].args["period"].lower() == "april"
+    assert _out(second)["period"] != _out(first)["period"]
+
+
+async def test_follow_up_with_a_new_action_is_not_a_repeat(chat) -> None:
+    await chat("How did the March newsletter do?")
+    result = await chat("and list my lists")
+    assert _tools(result) == ["list_lists"]
+
+
+# ---------------------------------------------------------------------------------------------- automations
+
+
+async def test_activate_it_after_building_the_automation(chat, demo_world) -> None:
+    built = await chat("build a 2-email welcome series for the Newsletter list")
+    assert _tools(built) == ["create_automation"]
+    name = _out(built)["name"]
+    paused = await chat("switch it on")
+    assert _tools(paused) == ["activate_automation"] and paused.tool_calls[0].args == {"automation": name}
+    assert paused.approval is not None
+    await chat(decision={"decisions": [{"type": "reject"}]})
+    from core.automations import service as automations
+
+    with demo_world.factory() as s:
+        row = next(a for a in automations.list_automations(s, account_id=demo_world.account_id) if a.name == name)
+    assert row.status.value == "inactive"
+
+
+# ---------------------------------------------------------------------------------------------- segments
+
+
+async def test_opened_a_link_is_a_click(chat, demo_world) -> None:
+    result = await chat(f"create a segment called Link openers {demo_world.backend} of people who opened a link in the last 45 days")
+    assert _tools(result) == ["create_segment"]
+    conditions = result.tool_calls[0].args["conditions"]
+    assert conditions == [{"type": "engagement", "action": "click", "op": "has", "period": {"last_days": 45}}]
+    tree = {"version": 1, "root": {"type": "group", "match": "all", "conditions": conditions}}
+    with demo_world.factory() as s:
+        count = segments.count_contacts(s, account_id=demo_world.account_id, tree=tree, now=NOW)
+    assert f"{count:,} contacts" in result.answer
+
+
+async def test_link_in_a_campaign_named_by_month(chat, demo_world) -> None:
+    result = await chat("how many people followed a link in the April newsletter?")
+    assert _tools(result) == ["preview_segment"]
+    conditions = result.tool_calls[0].args["conditions"]
+    with demo_world.factory() as s:
+        april = resolve_campaign_id(s, account_id=demo_world.account_id, ref="april newsletter", now=NOW)
+        from core.campaigns.models import Campaign
+
+        name = s.get(Campaign, april).name
+    assert conditions == [{"type": "engagement", "action": "click", "op": "has", "campaign": name}]
+    assert f"**{_out(result)['count']:,} contacts**" in result.answer
