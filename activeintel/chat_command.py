@@ -33,6 +33,7 @@ from core.config import Settings
 from core.db import make_engine, make_session_factory, upgrade_database
 from core.enums import UserRole
 from core.errors import DomainError
+from core.mail import transport_from_settings
 
 BAR_WIDTH = 30
 HELP = "Commands: /new (new chat), /history (your chats), /switch N (open chat N from /history), /quit"
@@ -160,7 +161,8 @@ async def _session(settings: Settings, args: argparse.Namespace) -> int:
     async with open_checkpointer(settings) as saver:
         graph = build_graph(model=make_model(settings), checkpointer=saver)
         chat = TerminalChat(
-            AgentDeps(graph=graph, session_factory=factory), account_id, user_id, charts_dir=settings.data_dir / "charts"
+            AgentDeps(graph=graph, session_factory=factory, mail=transport_from_settings(settings)), account_id, user_id,
+            charts_dir=settings.data_dir / "charts",
         )
         chat.thread_id = args.thread
         if args.once is not None or args.approve or args.reject:

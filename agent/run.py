@@ -32,6 +32,7 @@ from core.chats.models import ChatThread
 from core.db import utcnow
 from core.errors import DomainError, NotFound
 from core.knowledge.store import KnowledgeStore
+from core.mail import MailTransport
 
 
 @dataclass
@@ -42,6 +43,7 @@ class AgentDeps:
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=utcnow)
     knowledge: KnowledgeStore | None = None
+    mail: MailTransport | None = None
 
 
 @dataclass
@@ -99,7 +101,7 @@ async def run_turn(
 
     ctx = TurnContext(
         account_id=account_id, user_id=user_id, session_factory=deps.session_factory, now=now,
-        thread_id=thread_id, page=page, surface=surface, knowledge=deps.knowledge,
+        thread_id=thread_id, page=page, surface=surface, knowledge=deps.knowledge, mail=deps.mail,
     )
     config = {"configurable": {"thread_id": thread_id, "account_id": account_id, "user_id": user_id}}
     graph_input: Any = (

@@ -31,6 +31,7 @@ from core.db import make_session_factory
 from core.errors import DomainError
 from core.knowledge.help_pages import index_help_pages
 from core.knowledge.store import KnowledgeStore
+from core.mail import OutboxTransport
 from evals.attacks import ATTACKER_EMAIL, substitute
 from evals.checks import StateEnv, run_check, take_snapshot
 from evals.facts import FactContext, compute_fact
@@ -309,6 +310,8 @@ class CaseRunner:
             session_factory=factory,
             clock=lambda: NOW,
             knowledge=store,
+            # Test emails from evals land in the case's own folder, never in the user's outbox.
+            mail=OutboxTransport(case_dir / "outbox"),
         )
         records: list[TurnRecord] = []
         thread_id: str | None = None

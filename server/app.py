@@ -32,6 +32,7 @@ from agent.graph import build_graph
 from agent.models import make_model
 from agent.run import AgentDeps
 from core.auth.ratelimit import RateLimiter
+from core.mail import transport_from_settings
 from core.config import Settings
 from core.db import make_engine, make_session_factory, utcnow
 from server import protocol, rest, ws
@@ -136,6 +137,7 @@ def create_app(
                 session_factory=make_session_factory(engine),
                 clock=clock or utcnow,
                 knowledge=knowledge,
+                mail=transport_from_settings(settings),
             )
             runs = RunManager(
                 deps,

@@ -173,6 +173,7 @@ async def graph_events(
         page=page,
         surface="api",
         knowledge=deps.knowledge,
+        mail=deps.mail,
     )
     # values is always streamed internally: it carries the interrupt and the final state for runs/wait.
     graph_modes = sorted({"messages" if m == "messages-tuple" else m for m in modes} | {"values"})

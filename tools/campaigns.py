@@ -254,8 +254,9 @@ def send_test_email(
         to: email addresses to send the test to, e.g. ["bob@example.com"]; "me" is the user's own address;
             empty means just the user's own address.
     """
-    # Read the mail settings first: a bad ACTIVEINTEL_SMTP_URL fails before anyone is asked to approve.
-    transport = transport_from_settings(Settings())
+    # The surface's transport; without one, the settings are read first, so a bad ACTIVEINTEL_SMTP_URL fails
+    # before anyone is asked to approve.
+    transport = runtime.context.mail or transport_from_settings(Settings())
     with unit_of_work(runtime) as (session, ctx):
         cid = campaign_id_for(session, ctx, campaign)
         plan = test_send.plan_test_send(

@@ -35,5 +35,9 @@ class TurnContext:
     surface: str = "web"
     # The retrieval store (help pages, past campaigns); None where a surface runs without retrieval.
     knowledge: KnowledgeStore | None = None
+    # Where test emails go (the outbox folder or SMTP), built once by the surface from its settings; None means
+    # "from the environment's settings" (scripts that build a context by hand). A core.mail.MailTransport; typed
+    # Any because the tool runtime's pydantic schema cannot be built for a Protocol.
+    mail: Any = None
     # Per-turn memo for values every model call of the turn needs (see agent/graph.py); never shared by turns.
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)

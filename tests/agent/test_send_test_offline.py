@@ -151,3 +151,18 @@ async def test_me_and_a_colleague_by_address(chat, demo_world, outbox) -> None:
     result = await chat(f'send a test of "{draft.name}" to me and {colleague}')
     assert result.approval is None
     assert sorted(json.loads(result.tool_results[0].output)["recipients"]) == sorted([me, colleague])
+
+
+async def test_the_surfaces_transport_is_used_not_the_environments(demo_world, model, tmp_path: Path, monkeypatch) -> None:
+    # The server and the CLI build the transport from their own settings; a different data folder in the
+    # environment must not receive the surface's test emails.
+    monkeypatch.setenv("ACTIVEINTEL_DATA_DIR", str(tmp_path / "environment"))
+    monkeypatch.delenv("ACTIVEINTEL_SMTP_URL", raising=False)
+    surface_box = OutboxTransport(tmp_path / "surface" / "outbox")
+    deps = AgentDeps(graph=build_graph(model=model, checkpointer=InMemorySaver()), session_factory=demo_world.factory,
+                     clock=lambda: NOW, mail=surface_box)
+    result = await collect_turn(deps, account_id=demo_world.account_id, user_id=demo_world.admin_user_id,
+                                text="send me a test of my May newsletter")
+    assert _tools(result) == ["send_test_email"]
+    assert len(_received(surface_box, demo_world)) == 1
+    assert not (tmp_path / "environment" / "outbox").exists()
