@@ -162,7 +162,9 @@ COUNTRIES = {
 }
 _SPLIT = re.compile(
     r"\s*(?:,|;|\band\b|\bbut\b|\bor\b|\bwho\b|\bwhose\b|\bthat\b|\bwhich\b|\bwhile\b|\bwith\b(?!\s+(?:the\s+)?tag\b)"
-    r"|(?=\bwithout\b)|(?=\bexcept\b)|\bplus\b|:)\s*"
+    r"|(?=\bwithout\b)|(?=\bexcept\b)|\bplus\b|:"
+    # "openers in the last 90 days have no purchase": a second, negated predicate starts a clause of its own.
+    r"|(?<=\S\s)(?=(?:have|has|had)\s+(?:no|not|never|zero)\b)|(?<=\S\s)(?=(?:haven't|hasn't|hadn't|havent|hasnt)\b))\s*"
 )
 _FIELD_ALIASES = {
     "city": "city",
@@ -333,6 +335,10 @@ def _purchase(clause: str, low: str) -> dict[str, Any] | None:
 def _tag(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
     names = [s for s in match_catalog(clause, catalog, ["tag"])]
     m = _TAG.search(low)
+    # "VIPs in the US", "how many VIPs": a tag's plural names the people who have it.
+    plural = next((t for t in catalog.get("tag") if len(t) >= 3 and re.search(rf"(?<![\w-]){re.escape(t)}s\b", clause)), None)
+    if plural and not m and not names:
+        return {"type": "tag", "tag": plural, "op": "has_not" if _negated(low) else "has"}
     if not m and not (names and re.search(r"\btag", low)):
         return None
     if names:
@@ -415,6 +421,10 @@ def _score(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
 
 
 def _place(clause: str, low: str) -> dict[str, Any] | None:
+    named = re.search(r"\bcountry\s*(?:is|=|:|of)?\s+(?P<c>[a-z]{2,}(?: [a-z]+)?)\s*$", low)
+    if named and (named.group("c") in COUNTRIES or len(named.group("c")) == 2):
+        code = COUNTRIES.get(named.group("c"), named.group("c").upper())
+        return {"type": "field", "field": "country", "op": "neq" if _negated(low) else "eq", "value": code}
     for country, code in sorted(COUNTRIES.items(), key=lambda kv: -len(kv[0])):
         if re.search(
             r"\b(?:in|from|based in|located in|lives? in|living in)\s+(?:the\s+)?"
@@ -556,6 +566,12 @@ def parse_conditions(text: str, catalog: Catalog | None = None) -> dict[str, Any
     for conn, raw in pieces:
         clause = _restore(raw, holes).strip()
         cond = parse_clause(clause, catalog)
+        bare = re.search(r"\b(?:last|past|previous|prior)\s+(\d+)\s*$", clause.lower())
+        if (cond is None or cond["type"] == "engagement") and bare and previous is not None \
+                and "last_days" in (previous.get("period") or {}) and not find_periods(clause):
+            # The unit of the period just named: "180 days ... the past 60" is 60 days.
+            clause = f"{clause} days"
+            cond = parse_clause(clause, catalog)
         if cond is None and previous is not None and _negated(clause.lower()) and find_periods(clause):
             # Ellipsis: "bought last year but not this year".
             cond = {
@@ -575,6 +591,10 @@ def parse_conditions(text: str, catalog: Catalog | None = None) -> dict[str, Any
         else:
             groups.append([cond])
         previous = cond
+        # "VIPs in Germany", "openers from France": a place can ride along with another condition in one clause.
+        place = _place(clause, clause.lower()) if cond["type"] in ("tag", "engagement", "purchase", "list", "score") else None
+        if place and place["value"] not in (cond.get("tag"), cond.get("list")):
+            groups.append([place])
     if not groups:
         return None
     conditions: list[dict[str, Any]] = []

@@ -244,7 +244,7 @@ _RECENT_RE = re.compile(
     re.IGNORECASE,
 )
 _PRONOUN_RE = re.compile(
-    r"\b(?P<p>it|them|they|him|her|those|these|this|that|this one|that one)\b", re.IGNORECASE
+    r"\b(?P<p>its|it|them|they|him|her|those|these|this|that|this one|that one)\b", re.IGNORECASE
 )
 _PRONOUN_NEXT_OK = re.compile(
     r"^\s*(?:$|[,.!?;:]|(?:to|as|for|with|in|on|now|please|again|instead|too|out|off|up|live|back|into|from|"

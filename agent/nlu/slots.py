@@ -444,7 +444,7 @@ COUNT_RE = re.compile(
 ORDINAL_RE = re.compile(
     r"(?<![\w])(?:(?:the|that|pick|choose|take|use|select|go with|number|no\.?|option|#)\s*)?"
     r"(?P<ord>" + "|".join(ORDINALS) + r"|\d{1,2}(?:st|nd|rd|th)|last|latter|former|top|bottom|middle)"
-    r"(?:\s+(?P<noun>one|option|choice|item|entry|result))?(?![\w])"
+    r"(?:\s+(?P<noun>one|option|choice|item|entry|result|deal|contact|segment|automation|pipeline|form|goal))?(?![\w])"
 )
 NUMBER_PICK_RE = re.compile(
     r"(?<![\w])(?:number|no\.|option|#)\s*(?P<n>\d{1,2}|" + "|".join(list(UNITS)[1:11]) + r"|[a-e])\b"

@@ -86,7 +86,8 @@ _CONTRACTION_RES = [(re.compile(p), r) for p, r in _CONTRACTIONS]
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL_RE = re.compile(r"\bhttps?://\S+|\bwww\.\S+")
-PHONE_RE = re.compile(r"(?<![\w$€£])\+?\d[\d\s().-]{6,}\d\b")
+# Not an ISO date ("2026-03-01") or a range of them.
+PHONE_RE = re.compile(r"(?<![\w$€£])(?!\d{4}-\d{1,2}-\d{1,2}\b)\+?\d[\d\s().-]{6,}\d\b")
 _NUMBER_WORD_RE = re.compile(
     r"\b(?:(?:" + "|".join(list(UNITS) + list(TENS) + list(SCALES)) + r"|and|a)(?:[\s-]+|\b))+",
 )

@@ -53,6 +53,11 @@ def period_performance(d: dict[str, Any]) -> str:
             f"\nBest open rate: {best['campaign']} ({pct(best['open_rate'])}); lowest: {worst['campaign']} "
             f"({pct(worst['open_rate'])})."
         )
+        # Unique clickers from the click rate (unique clicks / delivered), exact at the result's 4 decimals.
+        clicked = max(d["campaigns"], key=lambda c: round(float(c.get("click_rate") or 0) * int(c.get("delivered") or 0)))
+        clickers = round(float(clicked.get("click_rate") or 0) * int(clicked.get("delivered") or 0))
+        if clickers:
+            text += f"\nMost clicks: {clicked['campaign']} ({n(clickers)} people clicked, click rate {pct(clicked['click_rate'])})."
     return text
 
 
@@ -118,6 +123,10 @@ def campaign(d: dict[str, Any]) -> str:
     audience = ", ".join(d.get("list_names") or []) + (f" segment {d['segment_name']}" if d.get("segment_name") else "")
     if audience.strip():
         text += f"\nAudience: {audience.strip()}"
+    if d.get("scheduled_at") and status == "scheduled":
+        text += f"\nScheduled to go out {str(d['scheduled_at'])[:16].replace('T', ' ')} (UTC)."
+    if d.get("sent_at"):
+        text += f"\nSent {str(d['sent_at'])[:16].replace('T', ' ')} (UTC)."
     if status == "draft":
         text += "\nIt's a draft: ask me to change it, send a test, schedule it or send it."
     return text
@@ -157,6 +166,7 @@ def _label(kind: str, item: dict[str, Any]) -> str:
         "campaign_performance": lambda i: f"open {pct(i.get('open_rate'))}, click {pct(i.get('click_rate'))}",
         "brand_kit": lambda i: "primary" if i.get("is_primary") else "",
         "idea": lambda i: f"{i.get('body', '')} Say: \"{i.get('prompt', '')}\"",
+        "field": lambda i: f"{i.get('type', '')}, personalization tag {i.get('tag', '')}",
     }.get(kind, lambda i: "")(item)
     return f"**{name}**" + (f" ({extra})" if extra else "")
 

@@ -219,12 +219,59 @@ def _mentions_mpp(env: Env) -> bool:
 
 
 def period_performance(env: Env) -> Outcome:
-    return _call(env, "get_period_performance", {"period": env.slot("period") or "last 30 days",
-                                                  "channel": env.slot("channel")})
+    if not env.slot("period"):
+        ranked = _ranking(env)
+        if ranked is not None:
+            return ranked
+    channel = env.slot("channel")
+    if not channel and re.search(r"\b(?:e-?mails?|newsletters?)\b", env.step.text.lower()):
+        channel = "email"  # "how are my emails doing": the email campaigns, SMS left out
+    return _call(env, "get_period_performance", {"period": env.slot("period") or "last 30 days", "channel": channel})
+
+
+def _month_campaigns(text: str) -> list[str]:
+    """ "the May newsletter and the April one", "May vs April newsletters" -> ["may newsletter", "april newsletter"]."""
+    low = respell(text.lower())
+    months = [(m.start(), MONTH_ABBR.get(m.group(1), m.group(1)))
+              for m in re.finditer(r"\b(" + "|".join(MONTHS) + "|" + "|".join(MONTH_ABBR) + r")\b", low)]
+    if len(months) < 2:
+        return []
+    nouns = [(m.start(), m.group(1)) for m in re.finditer(rf"\b({CAMPAIGN_NOUNS})s?\b", low)]
+    if not nouns:
+        return []
+    out = []
+    for pos, month in months:
+        after = next((n for p, n in nouns if p > pos and not any(pos < q < p for q, _ in months)), None)
+        noun = after or nouns[0][1]
+        phrase = f"{month} {noun}"
+        if phrase not in out:
+            out.append(phrase)
+    return out if len(out) >= 2 else []
+
+
+_RANKING = re.compile(r"\b(?:best|top|worst|highest|lowest|most|least|fewest|strongest|weakest)\b|\brank")
+
+
+def _ranking(env: Env) -> Outcome | None:
+    """ "Which campaigns got the most clicks?", "top email of April": every campaign of a period, ranked in the answer."""
+    if env.slot("campaigns") or env.slot("campaign") or not _RANKING.search(env.step.text.lower()):
+        return None
+    if re.search(r"\b(?:two|2|both|these|those|them)\b", env.step.text.lower()):
+        return None
+    channel = env.slot("channel") or ("email" if re.search(r"\b(?:e-?mails?|newsletters?)\b", env.step.text.lower()) else None)
+    return _call(env, "get_period_performance", {"period": env.slot("period") or "last 365 days", "channel": channel})
 
 
 def compare(env: Env) -> Outcome:
     names = env.slot("campaigns") or ([env.slot("campaign")] if env.slot("campaign") else [])
+    if len(names) < 2:
+        names = _month_campaigns(env.step.text) or names
+    if env.done and env.done[0][0] == "get_period_performance":
+        return DONE
+    if len(names) < 2 and not env.done:
+        ranked = _ranking(env)
+        if ranked is not None:
+            return ranked
     if len(names) >= 2:
         return _call(env, "compare_campaigns", {"campaigns": names})
     if not env.done:
@@ -258,6 +305,10 @@ def clicks(env: Env) -> Outcome:
 
 
 def list_campaigns(env: Env) -> Outcome:
+    if re.search(r"\b(?:click|open|read|engag|perform|convert)\w*", env.step.text.lower()):
+        ranked = _ranking(env)  # "my most clicked campaigns" ranks them, it is no plain listing
+        if ranked is not None:
+            return ranked
     return _call(env, "list_campaigns", {"status": env.slot("status"), "channel": env.slot("channel"),
                                          "period": env.slot("period"), "limit": env.slot("count")})
 
@@ -322,6 +373,19 @@ def _campaign_or_ask(env: Env) -> str | None:
     return named.group(1) if named else None
 
 
+def _named_before(text: str, noun: str) -> str | None:
+    """The name in "the VIP buyers list" / "my Whales segment" (after the last determiner), or None."""
+    m = re.search(rf"\b(?:the|my|our|a|an)\s+([\w' &-]{{2,40}}?)\s+(?:mailing\s+)?{noun}\b", text, re.IGNORECASE)
+    if not m:
+        return None
+    name = re.split(r"\b(?:the|my|our)\s+", m.group(1), flags=re.IGNORECASE)[-1].strip()
+    if name.lower() in ("new", "same", "whole", "entire", "email", "mailing", "this", "that", "other", "following",
+                        "first", "second", "third", "fourth", "fifth", "last", "next", "previous", "top", "latest",
+                        "newest", "biggest", "largest", "smallest"):
+        return None  # "the second segment" picks from a list, it names nothing
+    return name
+
+
 def _quoted(text: str) -> str | None:
     m = re.search(r"[\"“']([^\"”']{2,120})[\"”']", text)
     return m.group(1) if m else None
@@ -349,7 +413,17 @@ def _topic(env: Env) -> str:
     return text
 
 
+_CAN_I_SMS = re.compile(
+    r"^\W*(?:can|could|am|are|is|do|does|may)\s+(?:i|we|my account|our account|this account|the account)\b.*"
+    r"\b(?:sms|texts?|text messag\w*|texting)\b", re.IGNORECASE)
+
+
 def send(env: Env) -> Outcome:
+    if not env.slot("campaign") and not _quoted(env.step.text) and _CAN_I_SMS.search(env.step.text) \
+            and not env.slot("email", "phone", "segment", "list") and not re.search(
+                r"\b(?:segment|list|contacts?|people|customers|everyone|subscribers|them|him|her|about)\b", env.step.text, re.IGNORECASE):
+        # "Can my account send SMS yet?" asks whether SMS is on the plan, it sends nothing.
+        return _call(env, "check_feature", {"feature": "sms"})
     campaign = _campaign_or_ask(env)
     if campaign is None:
         return _ask(env, "Which campaign should I send? Give me its name.", "campaign")
@@ -416,7 +490,7 @@ def create_segment(env: Env) -> Outcome:
 def preview_segment(env: Env) -> Outcome:
     conditions = segment_conditions(env)
     if not conditions:
-        named = env.slot("segment") or env.ref_name("segment")
+        named = env.slot("segment") or _named_before(env.step.text, "segment") or env.ref_name("segment")
         if named:
             return _call(env, "get_segment", {"segment": named})
         return _ask(env, "Which contacts should I count? Describe them, e.g. 'clicked in May'.", "conditions")
@@ -478,6 +552,10 @@ def _need_contact(env: Env, tool: str, **extra: Any) -> Outcome:
 def tag_handler(tool: str) -> Callable[[Env], Outcome]:
     def handler(env: Env) -> Outcome:
         tag = env.slot("tag")
+        if (tool == "add_tag" and not contact_ref(env) and re.search(r"\b(?:add|create|make)\s+(?:a\s+)?(?:new\s+)?tag\b", env.step.text, re.IGNORECASE)
+                and not re.search(r"\bto\s+(?:him|her|them|it|this|that|these|those)\b", env.step.text, re.IGNORECASE)):
+            # "add a tag Webinar 2026" with nobody to tag: a new tag for the account.
+            return create_tag(env)
         if not tag:
             return _ask(env, "Which tag?", "tag")
         return _need_contact(env, tool, tag=tag)
@@ -487,7 +565,9 @@ def tag_handler(tool: str) -> Callable[[Env], Outcome]:
 
 def list_member_handler(tool: str) -> Callable[[Env], Outcome]:
     def handler(env: Env) -> Outcome:
-        lst = env.slot("list")
+        # A list the account does not have ("the Wholesale buyers list") goes to the tool, which names the lists
+        # that exist, instead of being dropped and asked for again.
+        lst = env.slot("list") or _named_before(env.step.text, "list")
         if not lst:
             return _ask(env, "Which list?", "list")
         return _need_contact(env, tool, list_name=lst)
@@ -495,11 +575,40 @@ def list_member_handler(tool: str) -> Callable[[Env], Outcome]:
     return handler
 
 
+def create_tag(env: Env) -> Outcome:
+    # "a tag called Webinar 2026 (no contacts yet)": the whole name, not its first word.
+    m = re.search(r"\btag\s+(?:(?:called|named|titled)\s+)?[\"“']?(?P<n>[\w][\w &.-]{0,40}?)[\"”']?\s*(?=[(,;.!?]|$|\s+(?:for|with|to|and)\b)",
+                  env.step.text, re.IGNORECASE)
+    long_name = m.group("n").strip() if m and m.group("n").lower() not in ("called", "named") else None
+    name = _span(env, "name", "quoted") or long_name or env.slot("tag")
+    if not name:
+        return _ask(env, "What should the new tag be called?", "tag")
+    return _call(env, "create_tag", {"name": str(name)})
+
+
+def _person_names(text: str, email: str | None) -> dict[str, str]:
+    """First and last name given with a new contact: "first name Jane", "named Jane Doe", "Jane Doe <jane@...>"."""
+    out: dict[str, str] = {}
+    for key, rx in (("first_name", r"\bfirst[- ]?name(?:\s+is|\s*:|\s*=)?\s+(?P<v>[A-Z][\w'-]*)"),
+                    ("last_name", r"\b(?:last[- ]?name|surname|family name)(?:\s+is|\s*:|\s*=)?\s+(?P<v>[A-Z][\w'-]*)")):
+        m = re.search(rx, text, re.IGNORECASE)
+        if m:
+            out[key] = m.group("v")
+    if not out:
+        m = re.search(r"\b(?:named|called|name is|for)\s+(?P<f>[A-Z][\w'-]+)(?:\s+(?P<l>[A-Z][\w'-]+))?", text)
+        if m and (not email or m.group("f").lower() not in email.split("@")[1].lower()):
+            out["first_name"] = m.group("f")
+            if m.group("l"):
+                out["last_name"] = m.group("l")
+    return out
+
+
 def create_contact(env: Env) -> Outcome:
     email = env.slot("email")
     if not email:
         return _ask(env, "What is the new contact's email address?", "email")
-    return _call(env, "create_contact", {"email": email, "phone": env.slot("phone")})
+    return _call(env, "create_contact", {"email": email, "phone": env.slot("phone"),
+                                         **_person_names(env.step.text, str(email))})
 
 
 def deal_ref(env: Env) -> str | None:
@@ -606,6 +715,9 @@ def check_feature(env: Env) -> Outcome:
     feature = env.slot("feature")
     if feature:
         return _call(env, "check_feature", {"feature": feature})
+    if re.search(r"\bpersonali[sz]\w*|\bmerge tags?\b|\bfields?\b", env.step.text.lower()):
+        # "which personalization tags do I have access to?": the fields, not a plan feature.
+        return _call(env, "list_custom_fields", {})
     # "What plan am I on?", "what's included in my plan": the account's plan, add-ons and included features.
     return _call(env, "get_account_overview", {})
 
@@ -950,7 +1062,7 @@ HANDLERS: dict[str, Callable[[Env], Outcome]] = {
     "create_list": _simple("create_list", name="name"),
     "list_lists": _simple("list_lists"),
     "list_tags": list_tags,
-    "create_tag": _simple("create_tag", name="tag"),
+    "create_tag": create_tag,
     "list_deals": list_deals,
     "get_deal": lambda env: _call(env, "get_deal", {"deal": deal_ref(env)}) if deal_ref(env) else _ask(env, "Which deal?", "deal"),
     "create_deal": create_deal,

@@ -372,3 +372,183 @@ async def test_link_in_a_campaign_named_by_month(chat, demo_world) -> None:
         name = s.get(Campaign, april).name
     assert conditions == [{"type": "engagement", "action": "click", "op": "has", "campaign": name}]
     assert f"**{_out(result)['count']:,} contacts**" in result.answer
+
+
+# ---------------------------------------------------------------------------------------------- names not in the catalog
+
+
+async def test_unknown_list_name_is_passed_on_and_refused(chat, demo_world) -> None:
+    email = _email(demo_world, 44)
+    result = await chat(f"put {email} on the Platinum buyers list")
+    assert _tools(result) == ["subscribe_contact"]
+    assert result.tool_calls[0].args == {"contact": email, "list_name": "Platinum buyers"}
+    assert result.tool_results[0].status == "error" and "No list named 'Platinum buyers'" in result.answer
+
+
+async def test_unknown_segment_name_is_passed_on_and_refused(chat) -> None:
+    result = await chat("how big is the Dolphins segment?")
+    assert _tools(result) == ["get_segment"] and result.tool_calls[0].args == {"segment": "Dolphins"}
+    assert "No segment named 'Dolphins'" in result.answer
+
+
+async def test_tag_name_keeps_all_its_words(chat, demo_world) -> None:
+    name = f"Spring Fair 2026 {demo_world.backend}"
+    result = await chat(f"make a tag named {name}")
+    assert _tools(result) == ["create_tag"] and result.tool_calls[0].args == {"name": name}
+    with demo_world.factory() as s:
+        assert name in [t.name for t in contacts.list_tags(s, account_id=demo_world.account_id)]
+
+
+async def test_new_contact_keeps_first_and_last_name(chat, demo_world) -> None:
+    email = f"sam.lee.{demo_world.backend}@example.com"
+    result = await chat(f"add {email} as a new contact, first name Sam, last name Lee")
+    assert result.tool_calls[0].args == {"email": email, "first_name": "Sam", "last_name": "Lee"}
+    with demo_world.factory() as s:
+        row = contacts.find_contact(s, account_id=demo_world.account_id, ref=email)
+    assert (row.first_name, row.last_name) == ("Sam", "Lee")
+
+
+# ---------------------------------------------------------------------------------------------- reports
+
+
+def _period(demo_world, words: str, channel: str | None = None):
+    from core.periods import parse_period
+    from core.reports.performance import period_performance
+
+    with demo_world.factory() as s:
+        tz = accounts.get_account(s, account_id=demo_world.account_id).timezone
+        start, end = parse_period(words, now=NOW, tz=tz)
+        return period_performance(s, account_id=demo_world.account_id, start=start, end=end, channel=channel)
+
+
+async def test_explicit_date_range_is_a_period(chat, demo_world) -> None:
+    result = await chat("how did my campaigns do between 2026-02-01 and 2026-02-28?")
+    assert _tools(result) == ["get_period_performance"]
+    out = _period(demo_world, "2026-02-01 to 2026-02-28")
+    assert _out(result)["start"] == str(out.start) and f"**{len(out.rows)} campaigns**" in result.answer
+    assert f"{out.totals.open_rate:.1%}" in result.answer
+
+
+async def test_emails_mean_the_email_channel(chat, demo_world) -> None:
+    result = await chat("how have my emails done this quarter?")
+    assert result.tool_calls[0].args == {"period": "this quarter", "channel": "email"}
+    out = _period(demo_world, "this quarter", "email")
+    assert f"**{len(out.rows)} campaigns**" in result.answer and f"{out.totals.open_rate:.1%}" in result.answer
+
+
+async def test_two_campaigns_named_by_month_are_compared(chat, demo_world) -> None:
+    result = await chat("March newsletter versus the February one")
+    assert _tools(result) == ["compare_campaigns"]
+    for phrase in ("march newsletter", "february newsletter"):
+        _cid, perf = _performance(demo_world, phrase)
+        assert perf.campaign_name in result.answer and f"{perf.open_rate:.1%}" in result.answer
+
+
+async def test_ranking_question_reports_the_period_with_the_most_clicked(chat, demo_world) -> None:
+    result = await chat("Which campaigns had the highest click counts?")
+    assert _tools(result) == ["get_period_performance"] and result.tool_calls[0].args["period"] == "last 365 days"
+    rows = _period(demo_world, "last 365 days").rows
+    top = max(r.unique_clicks for r in rows)
+    assert any(f"Most clicks: {r.campaign_name} ({top:,} people clicked" in result.answer for r in rows if r.unique_clicks == top)
+
+
+async def test_scheduled_campaign_says_when_it_goes_out(chat, demo_world) -> None:
+    from core.campaigns.models import Campaign
+
+    with demo_world.factory() as s:
+        row = s.scalars(select(Campaign).where(Campaign.account_id == demo_world.account_id,
+                                               Campaign.status == "scheduled").order_by(Campaign.id)).first()
+        name, when = row.name, row.scheduled_at
+    result = await chat(f"When will the {name} be sent?")
+    assert _tools(result) == ["get_campaign"] and _out(result)["name"] == name
+    assert f"Scheduled to go out {when:%Y-%m-%d %H:%M}" in result.answer
+
+
+async def test_its_points_at_the_campaign_in_play(chat, demo_world) -> None:
+    await chat("How did the March newsletter do?")
+    result = await chat("show its link clicks")
+    cid, perf = _performance(demo_world, "march newsletter")
+    assert _tools(result) == ["get_clicks_report"] and result.tool_calls[0].args == {"campaign": perf.campaign_name}
+    assert f"{_out(result)['unique_clickers']:,} people clicked" in result.answer
+
+
+async def test_merge_tags_question_lists_the_custom_fields(chat, demo_world) -> None:
+    result = await chat("What merge tags are available to me?")
+    assert _tools(result) == ["list_custom_fields"]
+    with demo_world.factory() as s:
+        fields = contacts.list_custom_fields(s, account_id=demo_world.account_id)
+    assert fields and all(f.tag in result.answer and f.name in result.answer for f in fields)
+
+
+async def test_sms_readiness_is_a_feature_check(chat, demo_world) -> None:
+    result = await chat("can my account send SMS messages already?")
+    assert _tools(result) == ["check_feature"] and result.tool_calls[0].args == {"feature": "sms"}
+    with demo_world.factory() as s:
+        assert result.answer.strip() == accounts.feature_available(s, account_id=demo_world.account_id, feature="sms").message
+
+
+async def test_ordinal_with_a_noun_picks_from_the_list(chat) -> None:
+    listed = await chat("Which deals have we won?")
+    result = await chat("details of the second deal")
+    second = _out(listed)["items"][1]
+    assert _tools(result) == ["get_deal"] and result.tool_calls[0].args == {"deal": second["title"]}
+
+
+# ---------------------------------------------------------------------------------------------- segment descriptions
+
+
+async def _count(demo_world, conditions) -> int:
+    tree = {"version": 1, "root": {"type": "group", "match": "all", "conditions": conditions}}
+    with demo_world.factory() as s:
+        return segments.count_contacts(s, account_id=demo_world.account_id, tree=tree, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "conditions"),
+    [
+        ("how many openers in the last 60 days have no purchase?",
+         [{"type": "engagement", "action": "open", "op": "has", "period": {"last_days": 60}}, {"type": "purchase", "op": "has_not"}]),
+        ("how many Leads in Germany do we have?",
+         [{"type": "tag", "tag": "Lead", "op": "has"}, {"type": "field", "field": "country", "op": "eq", "value": "DE"}]),
+        ("count contacts who opened something in the past 120 days but nothing in the past 30",
+         [{"type": "engagement", "action": "open", "op": "has", "period": {"last_days": 120}},
+          {"type": "engagement", "action": "open", "op": "has_not", "period": {"last_days": 30}}]),
+        ("how many contacts with the Lead tag and country US",
+         [{"type": "tag", "tag": "Lead", "op": "has"}, {"type": "field", "field": "country", "op": "eq", "value": "US"}]),
+    ],
+    ids=["second-predicate", "tag-plural-and-place", "bare-number-period", "country-code"],
+)
+async def test_descriptions_keep_every_condition(chat, demo_world, text, conditions) -> None:
+    result = await chat(text)
+    assert _tools(result) == ["preview_segment"] and result.tool_calls[0].args["conditions"] == conditions
+    assert f"**{await _count(demo_world, conditions):,} contacts**" in result.answer
+
+
+async def test_add_a_tag_with_nobody_to_tag_creates_it(chat, demo_world) -> None:
+    name = f"Trade Show {demo_world.backend}"
+    result = await chat(f"add a tag {name} (for later)")
+    assert _tools(result) == ["create_tag"] and result.tool_calls[0].args == {"name": name}
+
+
+async def test_ordinal_segment_is_picked_not_taken_as_a_name(chat, demo_world) -> None:
+    tree = {"version": 1, "root": {"type": "group", "match": "all", "conditions": [{"type": "purchase", "op": "has"}]}}
+    with demo_world.factory.begin() as s:
+        for name in (f"Buyers A {demo_world.backend}", f"Buyers B {demo_world.backend}"):
+            if name not in [x.name for x in segments.list_segments(s, account_id=demo_world.account_id)]:
+                segments.create_segment(s, account_id=demo_world.account_id, name=name, tree=tree, now=NOW)
+    listed = await chat("What segments do I have?")
+    result = await chat("count the second segment")
+    second = _out(listed)["items"][1]
+    assert _tools(result) == ["get_segment"] and result.tool_calls[0].args == {"segment": second["name"]}
+    with demo_world.factory() as s:
+        count = segments.count_segment(s, account_id=demo_world.account_id, segment=second["name"], now=NOW)
+    assert f"{count:,} contacts" in result.answer
+
+
+async def test_most_clicked_listing_is_a_ranking(chat, demo_world) -> None:
+    result = await chat("which were my top clicked emails this year?")
+    assert result.tool_calls[0].name == "get_period_performance"
+    assert result.tool_calls[0].args == {"period": "this year", "channel": "email"}
+    rows = _period(demo_world, "this year", "email").rows
+    top = max(r.unique_clicks for r in rows)
+    assert any(f"Most clicks: {r.campaign_name} ({top:,} people clicked" in result.answer for r in rows if r.unique_clicks == top)
