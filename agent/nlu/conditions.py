@@ -251,7 +251,12 @@ def _engagement(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | Non
             link = _LINK.search(low)
             if page:
                 cond["url"] = _url_pattern(page.group("p"))
-            elif link and not campaigns and not by_month and link.group("u") not in ("any", "a", "an", "my", "one"):
+            elif (
+                link
+                and not campaigns
+                and not by_month
+                and link.group("u") not in ("any", "a", "an", "my", "one")
+            ):
                 cond["url"] = _url_pattern(link.group("u").replace(" ", "*"))
         if re.search(r"\b(?:sms|texts?|text messages?)\b", low):
             cond["channel"] = "sms"
@@ -281,18 +286,32 @@ def _engagement(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | Non
     return None
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTH_CAMPAIGN = re.compile(
-    r"\b(?:(?:the|my|our|that)\s+)?(?P<m>" + "|".join(_MONTHS) + r")(?:\s+20\d\d)?(?:'s)?\s+(?P<rest>(?:[\w&-]+\s+){0,3}?)"
+    r"\b(?:(?:the|my|our|that)\s+)?(?P<m>"
+    + "|".join(_MONTHS)
+    + r")(?:\s+20\d\d)?(?:'s)?\s+(?P<rest>(?:[\w&-]+\s+){0,3}?)"
     r"(?P<n>newsletter|campaign|email|e-mail|promo(?:tion)?|blast|sms|send|announcement)s?\b",
     re.IGNORECASE,
 )
 
 
 def _campaign_by_month(clause: str, catalog: Catalog) -> tuple[str, int, int] | None:
-    """ "the May newsletter" -> the most recent catalog campaign of May whose name has the other words, with the
-    span of the words that named it."""
+    """ "the May newsletter" -> the most recent catalog campaign of May whose name has the other words, with
+    the span of the words that named it."""
     m = _MONTH_CAMPAIGN.search(clause)
     if not m:
         return None
@@ -336,7 +355,10 @@ def _tag(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | None:
     names = [s for s in match_catalog(clause, catalog, ["tag"])]
     m = _TAG.search(low)
     # "VIPs in the US", "how many VIPs": a tag's plural names the people who have it.
-    plural = next((t for t in catalog.get("tag") if len(t) >= 3 and re.search(rf"(?<![\w-]){re.escape(t)}s\b", clause)), None)
+    plural = next(
+        (t for t in catalog.get("tag") if len(t) >= 3 and re.search(rf"(?<![\w-]){re.escape(t)}s\b", clause)),
+        None,
+    )
     if plural and not m and not names:
         return {"type": "tag", "tag": plural, "op": "has_not" if _negated(low) else "has"}
     if not m and not (names and re.search(r"\btag", low)):
@@ -567,8 +589,13 @@ def parse_conditions(text: str, catalog: Catalog | None = None) -> dict[str, Any
         clause = _restore(raw, holes).strip()
         cond = parse_clause(clause, catalog)
         bare = re.search(r"\b(?:last|past|previous|prior)\s+(\d+)\s*$", clause.lower())
-        if (cond is None or cond["type"] == "engagement") and bare and previous is not None \
-                and "last_days" in (previous.get("period") or {}) and not find_periods(clause):
+        if (
+            (cond is None or cond["type"] == "engagement")
+            and bare
+            and previous is not None
+            and "last_days" in (previous.get("period") or {})
+            and not find_periods(clause)
+        ):
             # The unit of the period just named: "180 days ... the past 60" is 60 days.
             clause = f"{clause} days"
             cond = parse_clause(clause, catalog)
@@ -591,8 +618,12 @@ def parse_conditions(text: str, catalog: Catalog | None = None) -> dict[str, Any
         else:
             groups.append([cond])
         previous = cond
-        # "VIPs in Germany", "openers from France": a place can ride along with another condition in one clause.
-        place = _place(clause, clause.lower()) if cond["type"] in ("tag", "engagement", "purchase", "list", "score") else None
+        # "VIPs in Germany", "openers from France": a place rides along with another condition in one clause.
+        place = (
+            _place(clause, clause.lower())
+            if cond["type"] in ("tag", "engagement", "purchase", "list", "score")
+            else None
+        )
         if place and place["value"] not in (cond.get("tag"), cond.get("list")):
             groups.append([place])
     if not groups:

@@ -456,14 +456,24 @@ INTENT_SLOTS: dict[str, tuple[str, ...]] = {
     "select": ("ordinal",),
 }
 
+# The automation builder's kinds (core/automations/builder.py AUTOMATION_KINDS); anything else is "custom".
 _AUTOMATION_KINDS = {
     "welcome": ("welcome", "onboarding", "new subscriber"),
     "abandoned_cart": ("abandoned cart", "cart", "checkout"),
-    "win_back": ("win-back", "win back", "winback", "re-engagement", "reengagement", "lapsed"),
+    "win_back": ("win-back", "win back", "winback", "lapsed"),
+    "re_engagement": ("re-engagement", "reengagement", "re-engage", "reengage", "inactive subscribers"),
     "birthday": ("birthday",),
     "post_purchase": ("post-purchase", "post purchase", "after purchase", "after they buy", "thank you"),
-    "nurture": ("nurture", "drip"),
-    "renewal": ("renewal",),
+    "lead_nurture": ("nurture", "drip"),
+    "event_follow_up": (
+        "event follow-up",
+        "event follow up",
+        "webinar follow-up",
+        "webinar follow up",
+        "after the event",
+        "after the webinar",
+        "attendees",
+    ),
 }
 _STATUS_WORDS = {
     "draft": r"\bdrafts?\b",
@@ -583,7 +593,7 @@ def _search_term(text: str) -> str | None:
 
 
 def _without_names(text: str, spans: Sequence[Slot]) -> str:
-    """The text with a new object's name blanked: "a segment called Link openers" names, it does not describe."""
+    """The text with a new object's name blanked: "a segment called Link openers" names, not describes."""
     for s in sorted((s for s in spans if s.name == "name"), key=lambda s: -s.start):
         text = text[: s.start] + " " * (s.end - s.start) + text[s.end :]
     return text

@@ -36,7 +36,7 @@ _PERIOD_PREFIX = r"(?:(?:in|over|during|within|for|from|throughout|across) (?:th
 
 _PERIOD_PATTERNS = [
     rf"(?:between|from) {DATE} (?:and|to|until|till|through|thru|-) {DATE}",
-    rf"\d{{4}}-\d{{1,2}}-\d{{1,2}} ?(?:to|until|till|through|thru|-|\u2013) ?\d{{4}}-\d{{1,2}}-\d{{1,2}}",
+    r"\d{4}-\d{1,2}-\d{1,2} ?(?:to|until|till|through|thru|-|\u2013) ?\d{4}-\d{1,2}-\d{1,2}",
     rf"(?:between|from) {MONTH}(?: \d{{4}})? (?:and|to|until|till|through|thru|-) {MONTH}(?: \d{{4}})?",
     rf"since (?:the (?:start|beginning) of (?:the )?(?:year|month|quarter|week)|{DATE}|{MONTH}(?: \d{{4}})?|"
     rf"last (?:week|month|quarter|year)|{WEEKDAY}|(?:19|20)\d{{2}})",

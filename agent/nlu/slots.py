@@ -175,14 +175,26 @@ METRICS: dict[str, tuple[str, ...]] = {
 # Feature words mapped to the account's feature keys (core/accounts/features.py FEATURES); a key the account
 # does not know is never produced, so check_feature is only called with a valid feature.
 FEATURES: dict[str, tuple[str, ...]] = {
-    "predictive_sending": ("predictive sending", "predictive send", "send time optimization", "send-time optimization"),
+    "predictive_sending": (
+        "predictive sending",
+        "predictive send",
+        "send time optimization",
+        "send-time optimization",
+    ),
     "sms": ("sms", "text messaging", "texting", "text messages"),
     "win_probability": ("win probability", "win probabilities", "chance of winning"),
     "ai_actions": ("ai actions library", "ai actions", "ai action"),
     "ai_campaign_builder": ("ai campaign builder", "campaign builder"),
     "site_tracking": ("site tracking", "website tracking", "web tracking"),
     "deal_scoring": ("deal scoring", "deal score", "deal scores"),
-    "contact_scoring": ("contact scoring", "lead scoring", "lead score", "lead scores", "contact scores", "contact score"),
+    "contact_scoring": (
+        "contact scoring",
+        "lead scoring",
+        "lead score",
+        "lead scores",
+        "contact scores",
+        "contact score",
+    ),
     "deal_forecast": ("deal forecast", "forecast report", "deal forecasting", "sales forecast"),
     "botsense": ("botsense", "bot sense", "bot filtering", "bot detection"),
     "deals": ("pipelines", "pipeline", "deals", "crm"),
@@ -452,8 +464,10 @@ NUMBER_PICK_RE = re.compile(
 QUOTED_RE = re.compile(r"\"([^\"]{1,120})\"|(?<![\w])'([^']{1,120})'(?![\w])|\u201c([^\u201d]{1,120})\u201d")
 NAMED_RE = re.compile(
     r"\b(?:called|named|titled|name it|call it)\s+['\"]?(?P<name>[^,.;:!?\"']{1,60}?)['\"]?"
-    r"(?=\s+(?:with|for|that|which|and|in|on|to|where|who|using|as|of (?:all )?(?:the )?(?:people|contacts|subscribers|"
-    r"customers|users|everyone|those|leads|buyers|shoppers))\b|[,.;:!?]|$)",
+    r"(?=\s+(?:with|for|that|which|and|in|on|to|where|who|using|as|"
+    r"of (?:all )?(?:the )?(?:people|contacts|subscribers|customers|users|everyone|those|leads|buyers|"
+    r"shoppers))\b"
+    r"|[,.;:!?]|$)",
     re.IGNORECASE,
 )
 SET_TO_RE = re.compile(

@@ -15,7 +15,7 @@ from agent.nlu.parse import DialogueContext, ParseResult, Step, default_model, p
 from agent.nlu.slots import Catalog
 from agent.offline import areas
 from agent.offline.nlg import compose
-from agent.offline.planner import HANDLERS, Call, Env, Say
+from agent.offline.planner import HANDLERS, Call, Env, Say, no_tool_for, settle_unsure
 from agent.offline.reading import CATALOG_KINDS, PLAN_KEY, Conversation, read_conversation, result_data
 
 areas.install()
@@ -80,31 +80,44 @@ def _resolve_pending(result: ParseResult, conv: Conversation) -> list[Step]:
             if missing == "contact" and "@" in str(value):
                 slots["email"] = value
             return [Step(text=conv.text, intent=pending["intent"], confidence=1.0, slots=slots)]
+    if missing in _NAMED_KINDS and len(conv.text.split()) <= 12:
+        # "Which list should start it?" -> "start it when someone joins the Newsletter list": it names one.
+        span = next((s for s in first.spans if s.name == missing and not s.weak), None)
+        if span is not None:
+            slots = {**pending.get("slots", {}), missing: span.value}
+            return [Step(text=conv.text, intent=pending["intent"], confidence=1.0, slots=slots)]
     return steps
 
 
-# Read-only questions that an elliptical follow-up ("and the April one?", "what about last month?", "same for the
-# VIP segment") repeats about another object or period.
+_NAMED_KINDS = {"list", "tag", "segment", "campaign", "automation", "pipeline", "stage", "form", "brand_kit",
+                "email"}
+
+# Read-only questions that an elliptical follow-up ("and the April one?", "what about last month?", "same for
+# the VIP segment") repeats about another object or period.
 FOLLOW_UP_TOOLS = (
     "get_campaign_performance", "get_clicks_report", "get_campaign", "spam_check", "troubleshoot_campaign",
     "get_period_performance", "explain_performance_change", "list_campaigns", "preview_segment", "list_deals",
     "get_deal", "get_contact",
 )
 _FOLLOW_UP_CUE = re.compile(
-    r"^\W*(?:(?P<same>(?:and\s+|now\s+|then\s+)?(?:do\s+)?(?:the\s+)?same(?:\s+thing)?\s+(?:for|with|about))|"
-    r"(?:and\s+)?(?:what|how)\s+about|and(?:\s+(?:for|in|with))?|now(?:\s+for)?|also\s+for)\b\s*(?P<rest>.*)$",
+    r"^\W*(?:(?P<same>(?:and\s+|now\s+|then\s+)?(?:do\s+)?(?:the\s+)?same(?:\s+thing)?\s+"
+    r"(?:for|with|about))|(?:and\s+)?(?:what|how)\s+about|and(?:\s+(?:for|in|with))?|now(?:\s+for)?|"
+    r"also\s+for)\b\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_ELLIPSIS_FILLER = {
-    "the", "a", "an", "my", "our", "one", "ones", "s", "for", "in", "on", "of", "from", "then", "too", "please",
-    "that", "this", "those", "these", "same", "instead", "as", "well", "now", "and", "with", "it", "campaign",
-    "campaigns", "email", "emails", "newsletter", "newsletters", "send", "blast", "sms", "segment", "list", "tag",
-    "deal", "contact", "people", "contacts", "period", "month", "week", "year", "quarter", "what", "about", "how",
+_MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+                "sept", "oct", "nov", "dec"}
+_ELLIPSIS_FILLER = _MONTH_WORDS | {
+    "the", "a", "an", "my", "our", "one", "ones", "s", "for", "in", "on", "of", "from", "then", "too",
+    "please", "that", "this", "those", "these", "same", "instead", "as", "well", "now", "and", "with", "it",
+    "campaign",
+    "campaigns", "email", "emails", "newsletter", "newsletters", "send", "blast", "sms", "segment", "list",
+    "tag", "deal", "contact", "people", "contacts", "period", "month", "week", "year", "quarter", "what",
+    "about", "how",
 }
-
-
-_OBJECT_SLOTS = {"campaign", "segment", "list", "tag", "automation", "pipeline", "stage", "form", "brand_kit", "deal",
-                 "period", "email", "contact", "contact_name", "quoted"}
+_OBJECT_SLOTS = {"campaign", "segment", "list", "tag", "automation", "pipeline", "stage", "form", "brand_kit",
+                 "deal", "period", "email", "contact", "contact_name", "quoted"}
 
 
 def _follow_up(steps: list[Step], conv: Conversation) -> list[Step]:
@@ -120,22 +133,17 @@ def _follow_up(steps: list[Step], conv: Conversation) -> list[Step]:
     rest = cue.group("rest") if cue else step.text
     if cue is None and not (step.rejected or step.intent in ("select", "out_of_scope")):
         return steps
-    # Only the object (a name, month or period) may be new: "and send it" or "what about drafting one" is not
-    # the same question again.
     if any(s.name == "ordinal" for s in step.spans):
         return steps  # "open the second one" picks from a list
-    named = [s for s in step.spans if s.name in _OBJECT_SLOTS]
+    # Only the object (a name, month or period) may be new: "and send it" or "what about drafting one" is
+    # not the same question again.
     left = rest
-    for s in sorted(named, key=lambda s: -s.start):
+    for s in sorted((s for s in step.spans if s.name in _OBJECT_SLOTS), key=lambda s: -s.start):
         if s.text and s.text in left:
             left = left.replace(s.text, " ")
     words = [w for w in re.findall(r"[a-z0-9]+", left.lower()) if w not in _ELLIPSIS_FILLER]
-    months = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-              "november", "december"}
-    words = [w for w in words if w not in months and w not in {m[:3] for m in months} | {"sept"}]
-    if (cue is None or not cue.group("same")) and (words or len(rest.split()) > 6):
-        return steps
-    if cue is not None and cue.group("same") and len(words) > 3:
+    same = cue is not None and cue.group("same")
+    if (not same and (words or len(rest.split()) > 6)) or (same and len(words) > 3):
         return steps
     slots = select_slots(asked, step.text, step.spans, _catalog(conv.catalog))
     return [Step(text=step.text, intent=asked, confidence=1.0, slots=slots, references=step.references,
@@ -231,6 +239,13 @@ def _step_outcome(
         return Say("OK, I won't do that.")
     if intent == "confirm":
         return Say("There's nothing waiting for a yes right now. What would you like to do?")
+    refusal = no_tool_for(step.text)
+    if refusal:
+        return Say(refusal)
+    if step.rejected or intent in ("out_of_scope", "create_custom_field"):
+        settled = settle_unsure(step, conv)
+        if settled is not None:
+            step, intent = settled, settled.intent
     if step.rejected or intent == "out_of_scope":
         guess = next((alt for alt, _p in step.alternatives if alt in INTENT_WORDS), None)
         if step.rejected and guess:

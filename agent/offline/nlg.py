@@ -54,10 +54,16 @@ def period_performance(d: dict[str, Any]) -> str:
             f"({pct(worst['open_rate'])})."
         )
         # Unique clickers from the click rate (unique clicks / delivered), exact at the result's 4 decimals.
-        clicked = max(d["campaigns"], key=lambda c: round(float(c.get("click_rate") or 0) * int(c.get("delivered") or 0)))
+        clicked = max(
+            d["campaigns"],
+            key=lambda c: round(float(c.get("click_rate") or 0) * int(c.get("delivered") or 0)),
+        )
         clickers = round(float(clicked.get("click_rate") or 0) * int(clicked.get("delivered") or 0))
         if clickers:
-            text += f"\nMost clicks: {clicked['campaign']} ({n(clickers)} people clicked, click rate {pct(clicked['click_rate'])})."
+            text += (
+                f"\nMost clicks: {clicked['campaign']} ({n(clickers)} people clicked, "
+                f"click rate {pct(clicked['click_rate'])})."
+            )
     return text
 
 
@@ -120,7 +126,9 @@ def campaign(d: dict[str, Any]) -> str:
         text += f"\nPreheader: {d['preheader']}"
     if d.get("layout"):
         text += f"\nLayout: {d['layout']}"
-    audience = ", ".join(d.get("list_names") or []) + (f" segment {d['segment_name']}" if d.get("segment_name") else "")
+    audience = ", ".join(d.get("list_names") or []) + (
+        f" segment {d['segment_name']}" if d.get("segment_name") else ""
+    )
     if audience.strip():
         text += f"\nAudience: {audience.strip()}"
     if d.get("scheduled_at") and status == "scheduled":
@@ -133,10 +141,16 @@ def campaign(d: dict[str, Any]) -> str:
 
 
 def clicks_report(d: dict[str, Any]) -> str:
-    links = sorted((lk for lk in d["links"] if not lk.get("is_honeypot")), key=lambda lk: -lk["unique_clicks"])[:5]
-    text = f"**{d['campaign_name']}**: {n(d['unique_clickers'])} people clicked ({n(d['total_clicks'])} clicks)."
+    links = sorted(
+        (lk for lk in d["links"] if not lk.get("is_honeypot")), key=lambda lk: -lk["unique_clicks"]
+    )[:5]
+    text = (
+        f"**{d['campaign_name']}**: {n(d['unique_clickers'])} people clicked ({n(d['total_clicks'])} clicks)."
+    )
     if links:
-        text += "\n" + "\n".join(f"- {lk['url']}: {n(lk['unique_clicks'])} unique, {n(lk['clicks'])} total" for lk in links)
+        text += "\n" + "\n".join(
+            f"- {lk['url']}: {n(lk['unique_clicks'])} unique, {n(lk['clicks'])} total" for lk in links
+        )
     if d.get("bot_clicks_excluded"):
         text += f"\n{n(d['bot_clicks_excluded'])} bot clicks were left out."
     return text
@@ -153,19 +167,29 @@ def help_pages(items: list[dict[str, Any]]) -> str:
 
 
 def _label(kind: str, item: dict[str, Any]) -> str:
-    name = item.get("name") or item.get("title") or item.get("email") or item.get("campaign_name") or f"#{item.get('id')}"
+    name = (
+        item.get("name")
+        or item.get("title")
+        or item.get("email")
+        or item.get("campaign_name")
+        or f"#{item.get('id')}"
+    )
     extra = {
         "list": lambda i: f"{n(i.get('subscriber_count'))} subscribers",
         "tag": lambda i: f"{n(i.get('contact_count'))} contacts",
-        "campaign": lambda i: f"{i.get('status', '')}{', sent ' + _date(i['sent_at']) if i.get('sent_at') else ''}",
-        "deal": lambda i: f"{i.get('currency', '')} {float(i.get('value', 0)):,.0f}, {i.get('stage', '')}, {i.get('status', '')}",
+        "campaign": lambda i: (
+            f"{i.get('status', '')}{', sent ' + _date(i['sent_at']) if i.get('sent_at') else ''}"
+        ),
+        "deal": lambda i: (
+            f"{i.get('currency', '')} {float(i.get('value', 0)):,.0f}, {i.get('stage', '')}, {i.get('status', '')}"
+        ),
         "segment": lambda i: i.get("summary", ""),
         "contact": lambda i: i.get("name", ""),
         "pipeline": lambda i: f"{len(i.get('stages', []))} stages, {n(i.get('open_deal_count'))} open deals",
         "automation": lambda i: i.get("status", ""),
         "campaign_performance": lambda i: f"open {pct(i.get('open_rate'))}, click {pct(i.get('click_rate'))}",
         "brand_kit": lambda i: "primary" if i.get("is_primary") else "",
-        "idea": lambda i: f"{i.get('body', '')} Say: \"{i.get('prompt', '')}\"",
+        "idea": lambda i: f'{i.get("body", "")} Say: "{i.get("prompt", "")}"',
         "field": lambda i: f"{i.get('type', '')}, personalization tag {i.get('tag', '')}",
     }.get(kind, lambda i: "")(item)
     return f"**{name}**" + (f" ({extra})" if extra else "")
@@ -179,9 +203,11 @@ def listing(d: dict[str, Any]) -> str:
     if not items:
         return f"There are no {kind.replace('_', ' ')}s to show."
     total = d.get("total", len(items))
-    head = f"{n(total)} {kind.replace('_', ' ')}{'s' if total != 1 else ''}" + (
-        f" (showing {len(items)})" if total > len(items) else ""
-    ) + ":"
+    head = (
+        f"{n(total)} {kind.replace('_', ' ')}{'s' if total != 1 else ''}"
+        + (f" (showing {len(items)})" if total > len(items) else "")
+        + ":"
+    )
     return head + "\n" + "\n".join(f"{i}. {_label(kind, item)}" for i, item in enumerate(items[:15], 1))
 
 
@@ -190,16 +216,22 @@ def generic(d: dict[str, Any]) -> str:
     name = d.get("name") or d.get("title") or d.get("email") or ""
     if name:
         return f"Done: {kind} **{name}**."
-    fields = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in d.items() if k != "object" and isinstance(v, int | float | str))
+    fields = ", ".join(
+        f"{k.replace('_', ' ')} {v}"
+        for k, v in d.items()
+        if k != "object" and isinstance(v, int | float | str)
+    )
     return f"{kind.capitalize()}: {fields}."
 
 
 def capabilities(d: dict[str, Any]) -> str:
     lines = ["Here is what I can do:"]
     for area, info in d["areas"].items():
-        example = f" e.g. \"{info['examples'][0]}\"" if info["examples"] else ""
+        example = f' e.g. "{info["examples"][0]}"' if info["examples"] else ""
         lines.append(f"- **{area}**:{example}")
-    lines.append("Sending, scheduling, activating, deleting and bulk changes always ask for your approval first.")
+    lines.append(
+        "Sending, scheduling, activating, deleting and bulk changes always ask for your approval first."
+    )
     return "\n".join(lines)
 
 
@@ -222,15 +254,20 @@ def spam_report(d: dict[str, Any]) -> str:
 
 
 def not_ready(d: dict[str, Any]) -> str:
-    return (f"**{d['campaign']}** isn't ready to go out yet; it is missing: " + "; ".join(d["missing"])
-            + ". Tell me what to add (for example 'change the audience to the Newsletter list').")
+    return (
+        f"**{d['campaign']}** isn't ready to go out yet; it is missing: "
+        + "; ".join(d["missing"])
+        + ". Tell me what to add (for example 'change the audience to the Newsletter list')."
+    )
 
 
 def account_overview(d: dict[str, Any]) -> str:
     plan = str(d.get("plan", "")).capitalize()
     addons = ", ".join(str(a).replace("_", " ").title() for a in d.get("addons") or []) or "none"
     text = f"This account ({d.get('name', '')}) is on the **{plan}** plan. Add-ons: {addons}."
-    text += f"\nTime zone {d.get('timezone', 'UTC')}, industry {d.get('industry') or 'not set'}, BotSense {'on' if d.get('botsense_enabled') else 'off'}."
+    botsense = "on" if d.get("botsense_enabled") else "off"
+    industry = d.get("industry") or "not set"
+    text += f"\nTime zone {d.get('timezone', 'UTC')}, industry {industry}, BotSense {botsense}."
     features = [str(f).replace("_", " ") for f in d.get("features") or []]
     if features:
         text += "\nIncluded features: " + ", ".join(features) + "."
@@ -238,19 +275,29 @@ def account_overview(d: dict[str, Any]) -> str:
 
 
 def feature_check(d: dict[str, Any]) -> str:
-    return str(d.get("message") or f"{d.get('feature')}: {'available' if d.get('available') else 'not available'}.")
+    return str(
+        d.get("message") or f"{d.get('feature')}: {'available' if d.get('available') else 'not available'}."
+    )
 
 
-_GOAL_METRIC_WORDS = {"revenue": "revenue", "orders": "orders", "new_contacts": "new contacts", "open_rate": "open rate",
-                      "click_rate": "click rate", "deals_won": "deals won"}
+_GOAL_METRIC_WORDS = {
+    "revenue": "revenue",
+    "orders": "orders",
+    "new_contacts": "new contacts",
+    "open_rate": "open rate",
+    "click_rate": "click rate",
+    "deals_won": "deals won",
+}
 
 
 def goal(d: dict[str, Any]) -> str:
     metric = str(d.get("metric", ""))
     target = float(d.get("target") or 0)
     shown = pct(target) if metric in ("open_rate", "click_rate") else f"{target:,.0f}"
-    return (f"Goal **{d['name']}** created: {_GOAL_METRIC_WORDS.get(metric, metric.replace('_', ' '))} target "
-            f"{shown} per {d.get('period', 'month')}.")
+    return (
+        f"Goal **{d['name']}** created: {_GOAL_METRIC_WORDS.get(metric, metric.replace('_', ' '))} target "
+        f"{shown} per {d.get('period', 'month')}."
+    )
 
 
 def form(d: dict[str, Any]) -> str:
@@ -268,13 +315,18 @@ def form(d: dict[str, Any]) -> str:
 def saved_response(d: dict[str, Any]) -> str:
     category = f" in the {d['category']} category" if d.get("category") else ""
     body = str(d.get("body", ""))
-    return f"Saved response **{d['title']}** created{category}: \"{body[:200]}{'...' if len(body) > 200 else ''}\""
+    return (
+        f'Saved response **{d["title"]}** created{category}: "{body[:200]}{"..." if len(body) > 200 else ""}"'
+    )
 
 
 def contact(d: dict[str, Any]) -> str:
     name = " ".join(p for p in (d.get("first_name"), d.get("last_name")) if p)
-    details = [f"{label} {d[key]}" for key, label in (("city", "city"), ("country", "country"), ("phone", "phone"))
-               if d.get(key)]
+    details = [
+        f"{label} {d[key]}"
+        for key, label in (("city", "city"), ("country", "country"), ("phone", "phone"))
+        if d.get(key)
+    ]
     text = f"**{d.get('email', '')}**" + (f" ({name})" if name else "")
     if details:
         text += ": " + ", ".join(details)
@@ -284,8 +336,10 @@ def contact(d: dict[str, Any]) -> str:
 
 
 def deal(d: dict[str, Any]) -> str:
-    text = (f"**{d['title']}**: {d.get('currency', '')} {float(d.get('value') or 0):,.0f}, stage {d.get('stage', '')} "
-            f"in the {d.get('pipeline', '')} pipeline, {d.get('status', '')}")
+    text = (
+        f"**{d['title']}**: {d.get('currency', '')} {float(d.get('value') or 0):,.0f}, "
+        f"stage {d.get('stage', '')} in the {d.get('pipeline', '')} pipeline, {d.get('status', '')}"
+    )
     if d.get("forecast_close_date"):
         text += f", expected to close {_date(d['forecast_close_date'])}"
     return text + "."
@@ -293,7 +347,7 @@ def deal(d: dict[str, Any]) -> str:
 
 def note(d: dict[str, Any]) -> str:
     body = str(d.get("body", ""))
-    return f"Note added: \"{body[:200]}{'...' if len(body) > 200 else ''}\""
+    return f'Note added: "{body[:200]}{"..." if len(body) > 200 else ""}"'
 
 
 def task(d: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """From understood steps to tool calls: one handler per intent, fed with slots, references and results so far.
 
-A handler is a pure function of what it is given, so the plan is recomputed from the messages on every model
-call; nothing but the messages needs to survive between calls, which is what lets any worker continue a thread.
+A handler is a pure function of what it is given, so the plan is recomputed from the messages on every
+model call; nothing but the messages needs to survive between calls, which is what lets any worker continue a
+thread.
 """
 
 from __future__ import annotations
@@ -12,12 +13,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agent.dialogue import DialogueState
-from agent.nlu.parse import Step
+from agent.nlu.parse import IMPERATIVES, Step
 from agent.offline.reading import Conversation
 
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
-CAMPAIGN_NOUNS = r"(?:newsletter|campaign|email|e-mail|promo(?:tion)?|sale|announcement|blast|sms|digest|update)"
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+CAMPAIGN_NOUNS = (
+    r"(?:newsletter|campaign|email|e-mail|promo(?:tion)?|sale|announcement|blast|sms|digest|update)"
+)
 
 
 @dataclass
@@ -64,7 +79,7 @@ class Env:
     def ref(self, kind: str) -> dict[str, Any] | None:
         """Resolve "it", "that <kind>", "them" (an earlier step), "the second one", or the page's object."""
         for r in self.step.references:
-            # "them"/"it" pointing at an earlier step of the same message: that step's result, whatever its kind.
+            # "them"/"it" pointing at an earlier step of the same message: that step's result, any kind.
             if r.step is not None and isinstance(self.earlier.get(r.step), dict):
                 return self.earlier[r.step]
             if r.ordinal is not None:
@@ -83,17 +98,79 @@ class Env:
         hit = self.ref(kind)
         if not hit:
             return None
-        return str(hit.get("name") or hit.get("campaign_name") or hit.get("title") or hit.get("id") or "") or None
+        return (
+            str(hit.get("name") or hit.get("campaign_name") or hit.get("title") or hit.get("id") or "")
+            or None
+        )
 
 
 MONTH_ABBR = {m[:3]: m for m in MONTHS} | {"sept": "september"}
 # Other languages' and common misspellings of month names seen next to a campaign noun.
-MONTH_ALIASES = {"mai": "may", "juni": "june", "juli": "july", "okt": "october", "dez": "december", "marz": "march",
-                 "januar": "january", "februar": "february", "oktober": "october", "dezember": "december"}
-_NOT_MONTHS = {"many", "man", "mad", "map", "mat", "max", "mar", "jun", "jul", "way", "day", "say", "pay", "yay", "bay",
-               "hay", "lay", "ray", "mag", "main", "mail", "junk", "jury", "just", "august", "apr", "aug", "sep", "oct",
-               "nov", "dec", "jan", "feb", "marc", "mary", "mark", "mama", "maya", "mayo", "june", "july", "may", "the",
-               "our", "my", "and", "for", "from", "one", "new", "last"}
+MONTH_ALIASES = {
+    "mai": "may",
+    "juni": "june",
+    "juli": "july",
+    "okt": "october",
+    "dez": "december",
+    "marz": "march",
+    "januar": "january",
+    "februar": "february",
+    "oktober": "october",
+    "dezember": "december",
+}
+_NOT_MONTHS = {
+    "many",
+    "man",
+    "mad",
+    "map",
+    "mat",
+    "max",
+    "mar",
+    "jun",
+    "jul",
+    "way",
+    "day",
+    "say",
+    "pay",
+    "yay",
+    "bay",
+    "hay",
+    "lay",
+    "ray",
+    "mag",
+    "main",
+    "mail",
+    "junk",
+    "jury",
+    "just",
+    "august",
+    "apr",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "jan",
+    "feb",
+    "marc",
+    "mary",
+    "mark",
+    "mama",
+    "maya",
+    "mayo",
+    "june",
+    "july",
+    "may",
+    "the",
+    "our",
+    "my",
+    "and",
+    "for",
+    "from",
+    "one",
+    "new",
+    "last",
+}
 _LONG_NOUNS = ("newsletter", "campaign", "promotion", "announcement", "digest")
 
 
@@ -104,7 +181,7 @@ def _near(word: str, target: str, limit: int) -> bool:
 
 
 def respell(low: str) -> str:
-    """Fix near-miss spellings of campaign nouns and of a month next to one ("mayy newsleter" -> "may newsletter")."""
+    """Fix near-miss spellings of campaign nouns and of a month next to one ("mayy newsleter")."""
     words = re.findall(r"[a-z0-9']+|[^a-z0-9']+", low)
     for i, w in enumerate(words):
         base = w[:-1] if w.endswith("s") and len(w) > 6 else w
@@ -116,8 +193,10 @@ def respell(low: str) -> str:
                 break
     nouns = [i for i, w in enumerate(words) if re.fullmatch(CAMPAIGN_NOUNS + "s?", w)]
     for i in nouns:
-        # the word before the noun ("mayy newsletter"), or after "from/in/of" behind it ("newsletter from mayy")
-        spots = [i - 2] + ([i + 4] if i + 4 < len(words) and words[i + 2] in ("from", "in", "of", "for") else [])
+        # the word before the noun ("mayy newsletter"), or after "from/in/of" behind it ("... from mayy")
+        spots = [i - 2] + (
+            [i + 4] if i + 4 < len(words) and words[i + 2] in ("from", "in", "of", "for") else []
+        )
         for j in spots:
             if j < 0 or j >= len(words):
                 continue
@@ -141,8 +220,11 @@ def _same_kind_in(month: str, env: Env) -> str | None:
     """ "the April one": the campaign in play, but from another month (its name without month and year)."""
     shown = env.state.resolve("campaign_performance") or env.state.resolve("campaign") or {}
     name = str(shown.get("campaign_name") or shown.get("name") or "")
-    rest = [w for w in re.findall(r"[A-Za-z][\w']*", name)
-            if w.lower() not in MONTHS and w.lower() not in MONTH_ABBR and w.lower() not in ("draft",)]
+    rest = [
+        w
+        for w in re.findall(r"[A-Za-z][\w']*", name)
+        if w.lower() not in MONTHS and w.lower() not in MONTH_ABBR and w.lower() not in ("draft",)
+    ]
     return f"{month} {' '.join(rest).lower()}".strip() if rest else None
 
 
@@ -155,7 +237,11 @@ def _campaign_phrase(env: Env) -> str | None:
         return hit
     low = respell(env.step.text.lower())
     month = _month_of(low)
-    if month and not re.search(CAMPAIGN_NOUNS, low) and re.search(r"\bone\b|'s\b|\?$|^\W*(?:and|what about|how about)\b", low):
+    if (
+        month
+        and not re.search(CAMPAIGN_NOUNS, low)
+        and re.search(r"\bone\b|'s\b|\?$|^\W*(?:and|what about|how about)\b", low)
+    ):
         same = _same_kind_in(month, env)
         if same:
             return same
@@ -164,8 +250,10 @@ def _campaign_phrase(env: Env) -> str | None:
         return f"last {latest.group(1)}" if latest.group(1) else "last"
     m = re.search(rf"\b(?:my|the|our|this|that)\s+((?:\w+\s+){{0,3}}?{CAMPAIGN_NOUNS}s?)\b", low)
     if m:
-        words = [w for w in m.group(1).split() if w not in ("last", "latest", "recent")]
-        after = re.match(rf"\s+(?:from|in|of)\s+({'|'.join(MONTHS)})\b", low[m.end():])
+        # "the numbers for the newsletter": only what follows the last determiner or preposition names it
+        tail = re.split(r"\b(?:the|my|our|this|that|for|of|from|on|about|in)\s+", m.group(1))[-1]
+        words = [w for w in tail.split() if w not in ("last", "latest", "recent")]
+        after = re.match(rf"\s+(?:from|in|of)\s+({'|'.join(MONTHS)})\b", low[m.end() :])
         if after and not any(w in MONTHS for w in words):
             words = [after.group(1), *words]
         if len(words) > 1 or any(w in MONTHS for w in words):
@@ -181,6 +269,19 @@ def _campaign_phrase(env: Env) -> str | None:
         noun = re.search(CAMPAIGN_NOUNS, low)
         return f"{period} {noun.group(0)}" if noun else period
     return None
+
+
+def _as_intent(env: Env, intent: str) -> Env:
+    """The same request read as another intent, with that intent's slots."""
+    from dataclasses import replace
+
+    from agent.nlu.parse import select_slots
+    from agent.nlu.slots import Catalog
+    from agent.offline.reading import CATALOG_KINDS
+
+    catalog = Catalog.of(**{CATALOG_KINDS[k]: v for k, v in env.conv.catalog.items() if k in CATALOG_KINDS})
+    slots = select_slots(intent, env.step.text, env.step.spans, catalog)
+    return replace(env, step=replace(env.step, intent=intent, slots=slots))
 
 
 def _call(env: Env, name: str, args: dict[str, Any]) -> Outcome:
@@ -203,19 +304,29 @@ def _simple(tool: str, **arg_slots: str | tuple[str, ...]) -> Callable[[Env], Ou
 
 
 def _ask(env: Env, question: str, missing: str) -> Say:
-    return Say(question, pending={"intent": env.step.intent, "slots": dict(env.step.slots), "missing": missing})
+    return Say(
+        question, pending={"intent": env.step.intent, "slots": dict(env.step.slots), "missing": missing}
+    )
 
 
 # ---------------------------------------------------------------------------------------------- handlers
 
 
 def campaign_performance(env: Env) -> Outcome:
-    return _call(env, "get_campaign_performance", {"campaign": _campaign_phrase(env),
-                                                    "exclude_mpp": True if _mentions_mpp(env) else None})
+    return _call(
+        env,
+        "get_campaign_performance",
+        {"campaign": _campaign_phrase(env), "exclude_mpp": True if _mentions_mpp(env) else None},
+    )
 
 
 def _mentions_mpp(env: Env) -> bool:
-    return bool(re.search(r"\b(?:without|excluding|exclude|no)\s+(?:apple\s+)?(?:mpp|machine|privacy)", env.step.text.lower()))
+    return bool(
+        re.search(
+            r"\b(?:without|excluding|exclude|no)\s+(?:apple\s+)?(?:mpp|machine|privacy)",
+            env.step.text.lower(),
+        )
+    )
 
 
 def period_performance(env: Env) -> Outcome:
@@ -226,14 +337,18 @@ def period_performance(env: Env) -> Outcome:
     channel = env.slot("channel")
     if not channel and re.search(r"\b(?:e-?mails?|newsletters?)\b", env.step.text.lower()):
         channel = "email"  # "how are my emails doing": the email campaigns, SMS left out
-    return _call(env, "get_period_performance", {"period": env.slot("period") or "last 30 days", "channel": channel})
+    return _call(
+        env, "get_period_performance", {"period": env.slot("period") or "last 30 days", "channel": channel}
+    )
 
 
 def _month_campaigns(text: str) -> list[str]:
-    """ "the May newsletter and the April one", "May vs April newsletters" -> ["may newsletter", "april newsletter"]."""
+    """ "the May newsletter and the April one" -> ["may newsletter", "april newsletter"]."""
     low = respell(text.lower())
-    months = [(m.start(), MONTH_ABBR.get(m.group(1), m.group(1)))
-              for m in re.finditer(r"\b(" + "|".join(MONTHS) + "|" + "|".join(MONTH_ABBR) + r")\b", low)]
+    months = [
+        (m.start(), MONTH_ABBR.get(m.group(1), m.group(1)))
+        for m in re.finditer(r"\b(" + "|".join(MONTHS) + "|" + "|".join(MONTH_ABBR) + r")\b", low)
+    ]
     if len(months) < 2:
         return []
     nouns = [(m.start(), m.group(1)) for m in re.finditer(rf"\b({CAMPAIGN_NOUNS})s?\b", low)]
@@ -253,13 +368,17 @@ _RANKING = re.compile(r"\b(?:best|top|worst|highest|lowest|most|least|fewest|str
 
 
 def _ranking(env: Env) -> Outcome | None:
-    """ "Which campaigns got the most clicks?", "top email of April": every campaign of a period, ranked in the answer."""
+    """ "Which campaigns got the most clicks?", "top email of April": a period's campaigns, ranked."""
     if env.slot("campaigns") or env.slot("campaign") or not _RANKING.search(env.step.text.lower()):
         return None
     if re.search(r"\b(?:two|2|both|these|those|them)\b", env.step.text.lower()):
         return None
-    channel = env.slot("channel") or ("email" if re.search(r"\b(?:e-?mails?|newsletters?)\b", env.step.text.lower()) else None)
-    return _call(env, "get_period_performance", {"period": env.slot("period") or "last 365 days", "channel": channel})
+    channel = env.slot("channel") or (
+        "email" if re.search(r"\b(?:e-?mails?|newsletters?)\b", env.step.text.lower()) else None
+    )
+    return _call(
+        env, "get_period_performance", {"period": env.slot("period") or "last 365 days", "channel": channel}
+    )
 
 
 def compare(env: Env) -> Outcome:
@@ -276,8 +395,15 @@ def compare(env: Env) -> Outcome:
         return _call(env, "compare_campaigns", {"campaigns": names})
     if not env.done:
         count = env.slot("count") or 2
-        return Call("list_campaigns", {"status": "sent", "channel": env.slot("channel") or "email",
-                                       "period": env.slot("period"), "limit": int(count)})
+        return Call(
+            "list_campaigns",
+            {
+                "status": "sent",
+                "channel": env.slot("channel") or "email",
+                "period": env.slot("period"),
+                "limit": int(count),
+            },
+        )
     if len(env.done) == 1 and env.done[0][3] == "success":
         items = env.done[0][2].get("items", []) if isinstance(env.done[0][2], dict) else []
         if len(items) >= 2:
@@ -287,8 +413,11 @@ def compare(env: Env) -> Outcome:
 
 
 def explain(env: Env) -> Outcome:
-    return _call(env, "explain_performance_change", {"metric": env.slot("metric") or "open_rate",
-                                                     "period": env.slot("period") or "last week"})
+    return _call(
+        env,
+        "explain_performance_change",
+        {"metric": env.slot("metric") or "open_rate", "period": env.slot("period") or "last week"},
+    )
 
 
 def troubleshoot(env: Env) -> Outcome:
@@ -309,12 +438,20 @@ def list_campaigns(env: Env) -> Outcome:
         ranked = _ranking(env)  # "my most clicked campaigns" ranks them, it is no plain listing
         if ranked is not None:
             return ranked
-    return _call(env, "list_campaigns", {"status": env.slot("status"), "channel": env.slot("channel"),
-                                         "period": env.slot("period"), "limit": env.slot("count")})
+    return _call(
+        env,
+        "list_campaigns",
+        {
+            "status": env.slot("status"),
+            "channel": env.slot("channel"),
+            "period": env.slot("period"),
+            "limit": env.slot("count"),
+        },
+    )
 
 
 def _audience(env: Env, *, from_reference: bool = False) -> tuple[str | None, str | None]:
-    """The segment or list the user named; with ``from_reference``, "for them" may point at a segment in play."""
+    """The segment or list the user named; with ``from_reference``, "for them" may be a segment in play."""
     if from_reference and any(r.step is not None for r in env.step.references):
         # "... then draft an email for them": the segment the earlier step just made, by its real name.
         hit = env.ref("segment")
@@ -339,12 +476,24 @@ def _audience(env: Env, *, from_reference: bool = False) -> tuple[str | None, st
 def draft(env: Env) -> Outcome:
     segment, lst = _audience(env, from_reference=True)
     topic = _topic(env)
-    offer = re.search(r"\b(\d{1,2}\s?% off|free shipping|buy one,? get one(?: free)?|bogo)\b", env.step.text, re.IGNORECASE)
-    return _call(env, "draft_campaign", {
-        "offer": offer.group(1) if offer else None,
-        "topic": topic, "channel": env.slot("channel"), "tone": env.slot("tone"), "length": env.slot("length"),
-        "layout": env.slot("layout"), "segment": segment, "list_name": lst, "brand_kit": env.slot("brand_kit"),
-    })
+    offer = re.search(
+        r"\b(\d{1,2}\s?% off|free shipping|buy one,? get one(?: free)?|bogo)\b", env.step.text, re.IGNORECASE
+    )
+    return _call(
+        env,
+        "draft_campaign",
+        {
+            "offer": offer.group(1) if offer else None,
+            "topic": topic,
+            "channel": env.slot("channel"),
+            "tone": env.slot("tone"),
+            "length": env.slot("length"),
+            "layout": env.slot("layout"),
+            "segment": segment,
+            "list_name": lst,
+            "brand_kit": env.slot("brand_kit"),
+        },
+    )
 
 
 def edit_campaign(env: Env) -> Outcome:
@@ -354,11 +503,20 @@ def edit_campaign(env: Env) -> Outcome:
     if not campaign:
         return Say("Which campaign should I change? Name it, or draft one first.")
     segment, lst = _audience(env)
-    return _call(env, "edit_campaign", {
-        "campaign": campaign, "instruction": env.slot("instruction") or env.step.text, "tone": env.slot("tone"),
-        "length": env.slot("length"), "layout": env.slot("layout"), "subject": env.slot("subject"),
-        "segment": segment, "list_name": lst,
-    })
+    return _call(
+        env,
+        "edit_campaign",
+        {
+            "campaign": campaign,
+            "instruction": env.slot("instruction") or env.step.text,
+            "tone": env.slot("tone"),
+            "length": env.slot("length"),
+            "layout": env.slot("layout"),
+            "subject": env.slot("subject"),
+            "segment": segment,
+            "list_name": lst,
+        },
+    )
 
 
 def _campaign_or_ask(env: Env) -> str | None:
@@ -369,19 +527,46 @@ def _campaign_or_ask(env: Env) -> str | None:
     latest = re.search(rf"\b(?:last|latest|most recent)\s+({CAMPAIGN_NOUNS})?", env.step.text.lower())
     if latest:
         return f"last {latest.group(1)}" if latest.group(1) else "last"
-    named = re.search(rf"\b(?:the|my|our)\s+([\w' &:-]{{2,60}}?)\s+{CAMPAIGN_NOUNS}\b", env.step.text, re.IGNORECASE)
+    named = re.search(
+        rf"\b(?:the|my|our)\s+([\w' &:-]{{2,60}}?)\s+{CAMPAIGN_NOUNS}\b", env.step.text, re.IGNORECASE
+    )
     return named.group(1) if named else None
 
 
 def _named_before(text: str, noun: str) -> str | None:
     """The name in "the VIP buyers list" / "my Whales segment" (after the last determiner), or None."""
-    m = re.search(rf"\b(?:the|my|our|a|an)\s+([\w' &-]{{2,40}}?)\s+(?:mailing\s+)?{noun}\b", text, re.IGNORECASE)
+    m = re.search(
+        rf"\b(?:the|my|our|a|an)\s+([\w' &-]{{2,40}}?)\s+(?:mailing\s+)?{noun}\b", text, re.IGNORECASE
+    )
     if not m:
         return None
     name = re.split(r"\b(?:the|my|our)\s+", m.group(1), flags=re.IGNORECASE)[-1].strip()
-    if name.lower() in ("new", "same", "whole", "entire", "email", "mailing", "this", "that", "other", "following",
-                        "first", "second", "third", "fourth", "fifth", "last", "next", "previous", "top", "latest",
-                        "newest", "biggest", "largest", "smallest"):
+    if name.lower() in (
+        "new",
+        "same",
+        "whole",
+        "entire",
+        "email",
+        "mailing",
+        "this",
+        "that",
+        "other",
+        "following",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "last",
+        "next",
+        "previous",
+        "top",
+        "latest",
+        "newest",
+        "biggest",
+        "largest",
+        "smallest",
+    ):
         return None  # "the second segment" picks from a list, it names nothing
     return name
 
@@ -391,6 +576,50 @@ def _quoted(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+_VERBS_AND_ASKS = set(IMPERATIVES) | {
+    "draft",
+    "write",
+    "compose",
+    "prepare",
+    "put",
+    "craft",
+    "generate",
+    "plan",
+    "design",
+    "need",
+    "want",
+    "help",
+    "produce",
+    "whip",
+    "come",
+    "do",
+    "i",
+    "we",
+    "i'd",
+    "we'd",
+    "let's",
+    "lets",
+    "can",
+    "could",
+    "please",
+    "would",
+    "will",
+    "an",
+    "a",
+    "the",
+    "how",
+    "what",
+    "which",
+    "why",
+    "is",
+    "are",
+    "should",
+    "give",
+    "get",
+    "set",
+}
+
+
 def _topic(env: Env) -> str:
     """What the email is about, without the audience words ("... for the VIP segment")."""
     text = env.step.text
@@ -398,30 +627,86 @@ def _topic(env: Env) -> str:
     if slot and not re.search(r"\b(?:segment|list)\b", str(slot), re.IGNORECASE):
         return str(slot)
     m = re.search(
-        r"\b(?:draft|write|create|make|compose|build|prepare)\s+(?:me\s+)?(?:an?|the|my|our|some)?\s*"
-        r"(?P<t>.+?)\s+(?:email|e-mail|newsletter|sms|text|campaign|message)\b(?P<rest>.*)",
-        text, re.IGNORECASE,
+        r"\b(?:draft|write|create|make|compose|build|prepare)\s+(?:me\s+)?(?:(?:an?|the|my|our|some)\b\s*)?"
+        r"(?P<t>(?!(?:an?|the|my|our|some)\b).+?)\s+(?:email|e-mail|newsletter|sms|text|campaign|message)\b(?P<rest>.*)",
+        text,
+        re.IGNORECASE,
     )
     if m:
         topic = m.group("t").strip()
-        about = re.search(r"\b(?:about|on|for)\s+(?P<a>.+?)(?:\s+(?:for|to)\s+the\s+[\w' -]+\s+(?:segment|list))?$",
-                          m.group("rest").strip(), re.IGNORECASE)
+        about = re.search(
+            r"\b(?:about|on|for)\s+(?P<a>.+?)(?:\s+(?:for|to)\s+the\s+[\w' -]+\s+(?:segment|list))?$",
+            m.group("rest").strip(),
+            re.IGNORECASE,
+        )
         if about and not re.search(r"\b(?:segment|list)\b", about.group("a"), re.IGNORECASE):
             topic = f"{topic} {about.group('a')}".strip()
         if topic:
+            return topic
+    # "summer clearance email to the Newsletter list": no verb, the words before the noun are the topic
+    lead = re.match(
+        r"^\W*(?:(?:an?|the|my|our|some|new)\s+)?(?P<t>[\w' &%-]{3,60}?)\s+"
+        r"(?:email|e-mail|newsletter|sms|text|campaign|message)\b",
+        text,
+        re.IGNORECASE,
+    )
+    if lead and lead.group("t").split()[0].lower() not in _VERBS_AND_ASKS:
+        return lead.group("t").strip()
+    # "an email saying our boots are back", "an email with a comeback offer for my Lapsed buyers segment"
+    said = re.search(
+        r"\b(?:email|e-mail|newsletter|sms|text|campaign|message)\s+(?:with|saying|that says|announcing|"
+        r"about|offering|on|promoting|telling (?:them|people|everyone))\s+(?P<a>.+)$",
+        text,
+        re.IGNORECASE,
+    )
+    if said:
+        topic = re.sub(
+            r"\s+(?:for|to)\s+(?:the\s+|my\s+|our\s+)?[\w' -]+?\s+(?:segment|list)\b.*$",
+            "",
+            said.group("a"),
+            flags=re.IGNORECASE,
+        )
+        topic = re.sub(r"^(?:an?|the)\s+", "", topic.strip(" .!?"), flags=re.IGNORECASE)
+        if len(topic) >= 3:
             return topic
     return text
 
 
 _CAN_I_SMS = re.compile(
     r"^\W*(?:can|could|am|are|is|do|does|may)\s+(?:i|we|my account|our account|this account|the account)\b.*"
-    r"\b(?:sms|texts?|text messag\w*|texting)\b", re.IGNORECASE)
+    r"\b(?:sms|texts?|text messag\w*|texting)\b",
+    re.IGNORECASE,
+)
+
+
+_SEND_VERB = re.compile(
+    r"\b(?:send|sent|blast|deliver|push|fire|launch|mail|text|go out|email (?:it|this|that|them)|"
+    r"release|dispatch|resend|broadcast)\b",
+    re.IGNORECASE,
+)
 
 
 def send(env: Env) -> Outcome:
-    if not env.slot("campaign") and not _quoted(env.step.text) and _CAN_I_SMS.search(env.step.text) \
-            and not env.slot("email", "phone", "segment", "list") and not re.search(
-                r"\b(?:segment|list|contacts?|people|customers|everyone|subscribers|them|him|her|about)\b", env.step.text, re.IGNORECASE):
+    if (
+        not _SEND_VERB.search(env.step.text)
+        and not env.slot("campaign")
+        and not _quoted(env.step.text)
+        and not env.step.references
+        and "draft_campaign" in env.tools
+    ):
+        # "comeback offer email to the Lapsed buyers segment": nothing says send, and nothing exists to send.
+        return draft(_as_intent(env, "draft_campaign"))
+    if (
+        not env.slot("campaign")
+        and not _quoted(env.step.text)
+        and _CAN_I_SMS.search(env.step.text)
+        and not env.slot("email", "phone", "segment", "list")
+        and not re.search(
+            r"\b(?:segment|list|contacts?|people|customers|everyone|subscribers|them|him|her|about)\b",
+            env.step.text,
+            re.IGNORECASE,
+        )
+    ):
         # "Can my account send SMS yet?" asks whether SMS is on the plan, it sends nothing.
         return _call(env, "check_feature", {"feature": "sms"})
     campaign = _campaign_or_ask(env)
@@ -429,8 +714,10 @@ def send(env: Env) -> Outcome:
         return _ask(env, "Which campaign should I send? Give me its name.", "campaign")
     segment, lst = _audience(env)
     if (segment or lst) and not env.done and campaign and "edit_campaign" in env.tools:
-        return Call("edit_campaign", {"campaign": campaign, "segment": segment, "list_name": lst,
-                                      "instruction": "set the audience"})
+        return Call(
+            "edit_campaign",
+            {"campaign": campaign, "segment": segment, "list_name": lst, "instruction": "set the audience"},
+        )
     if len(env.done) == 1 and env.done[0][0] == "edit_campaign" and env.done[0][3] == "success":
         return Call("send_campaign", {"campaign": campaign})
     return _call(env, "send_campaign", {"campaign": campaign})
@@ -463,9 +750,27 @@ def _segment_name(env: Env, conditions: list[dict[str, Any]]) -> str:
     named = env.slot("name")
     if named:
         return str(named)
+    m = re.search(
+        r"\bas\s+(?:the\s+|a\s+|my\s+|our\s+)?(?:segment\s+)?"
+        r"[\"“']?(?P<n>[\w][\w' &-]{1,60}?)[\"”']?(?:\s+segment)?\s*[.!]?$",
+        env.step.text,
+        re.IGNORECASE,
+    )
+    if (
+        m
+        and re.search(r"\bsegment\b", env.step.text, re.IGNORECASE)
+        and m.group("n").lower() not in ("a", "new", "segment")
+    ):
+        return m.group("n").strip()
     low = env.conv.text.lower()
-    for word, name in (("win-back", "Win-back"), ("win back", "Win-back"), ("vip", "VIPs"), ("inactive", "Inactive"),
-                       ("never bought", "Engaged non-buyers"), ("lapsed", "Lapsed")):
+    for word, name in (
+        ("win-back", "Win-back"),
+        ("win back", "Win-back"),
+        ("vip", "VIPs"),
+        ("inactive", "Inactive"),
+        ("never bought", "Engaged non-buyers"),
+        ("lapsed", "Lapsed"),
+    ):
         if word in low:
             return name
     kinds = "-".join(sorted({c.get("action") or c.get("type", "") for c in conditions}))
@@ -480,11 +785,27 @@ def create_segment(env: Env) -> Outcome:
         # "Save it as a segment" after a preview: the conditions the user just saw counted.
         conditions = previewed["conditions"]
     if not conditions:
-        return _ask(env, "Who should be in the segment? Describe them, e.g. 'opened in the last 90 days but never "
-                         "bought' or 'tagged VIP in Berlin'.", "conditions")
-    match = (env.slot("conditions") or {}).get("root", {}).get("match", "all") if isinstance(env.slot("conditions"), dict) else "all"
-    return _call(env, "create_segment", {"name": _segment_name(env, conditions), "conditions": conditions,
-                                         "match": match, "rename_if_taken": not env.slot("name")})
+        return _ask(
+            env,
+            "Who should be in the segment? Describe them, e.g. 'opened in the last 90 days but never "
+            "bought' or 'tagged VIP in Berlin'.",
+            "conditions",
+        )
+    match = (
+        (env.slot("conditions") or {}).get("root", {}).get("match", "all")
+        if isinstance(env.slot("conditions"), dict)
+        else "all"
+    )
+    return _call(
+        env,
+        "create_segment",
+        {
+            "name": _segment_name(env, conditions),
+            "conditions": conditions,
+            "match": match,
+            "rename_if_taken": not env.slot("name"),
+        },
+    )
 
 
 def preview_segment(env: Env) -> Outcome:
@@ -494,17 +815,29 @@ def preview_segment(env: Env) -> Outcome:
         if named:
             return _call(env, "get_segment", {"segment": named})
         return _ask(env, "Which contacts should I count? Describe them, e.g. 'clicked in May'.", "conditions")
-    match = env.slot("conditions").get("root", {}).get("match", "all") if isinstance(env.slot("conditions"), dict) else "all"
+    match = (
+        env.slot("conditions").get("root", {}).get("match", "all")
+        if isinstance(env.slot("conditions"), dict)
+        else "all"
+    )
     return _call(env, "preview_segment", {"conditions": conditions, "match": match})
 
 
 def automation(env: Env) -> Outcome:
     duration = env.slot("duration")
     days = _days(duration)
-    return _call(env, "create_automation", {
-        "kind": env.slot("kind"), "emails": env.slot("count"), "wait_days": days,
-        "trigger_list": env.slot("list"), "trigger_tag": env.slot("tag"), "topic": env.slot("topic"),
-    })
+    return _call(
+        env,
+        "create_automation",
+        {
+            "kind": env.slot("kind"),
+            "emails": env.slot("count"),
+            "wait_days": days,
+            "trigger_list": env.slot("list"),
+            "trigger_tag": env.slot("tag"),
+            "topic": env.slot("topic"),
+        },
+    )
 
 
 def _days(duration: Any) -> int | None:
@@ -552,8 +885,14 @@ def _need_contact(env: Env, tool: str, **extra: Any) -> Outcome:
 def tag_handler(tool: str) -> Callable[[Env], Outcome]:
     def handler(env: Env) -> Outcome:
         tag = env.slot("tag")
-        if (tool == "add_tag" and not contact_ref(env) and re.search(r"\b(?:add|create|make)\s+(?:a\s+)?(?:new\s+)?tag\b", env.step.text, re.IGNORECASE)
-                and not re.search(r"\bto\s+(?:him|her|them|it|this|that|these|those)\b", env.step.text, re.IGNORECASE)):
+        if (
+            tool == "add_tag"
+            and not contact_ref(env)
+            and re.search(r"\b(?:add|create|make)\s+(?:a\s+)?(?:new\s+)?tag\b", env.step.text, re.IGNORECASE)
+            and not re.search(
+                r"\bto\s+(?:him|her|them|it|this|that|these|those)\b", env.step.text, re.IGNORECASE
+            )
+        ):
             # "add a tag Webinar 2026" with nobody to tag: a new tag for the account.
             return create_tag(env)
         if not tag:
@@ -565,8 +904,8 @@ def tag_handler(tool: str) -> Callable[[Env], Outcome]:
 
 def list_member_handler(tool: str) -> Callable[[Env], Outcome]:
     def handler(env: Env) -> Outcome:
-        # A list the account does not have ("the Wholesale buyers list") goes to the tool, which names the lists
-        # that exist, instead of being dropped and asked for again.
+        # A list the account does not have ("the Wholesale buyers list") goes to the tool, which names the
+        # lists that exist, instead of being dropped and asked for again.
         lst = env.slot("list") or _named_before(env.step.text, "list")
         if not lst:
             return _ask(env, "Which list?", "list")
@@ -577,8 +916,12 @@ def list_member_handler(tool: str) -> Callable[[Env], Outcome]:
 
 def create_tag(env: Env) -> Outcome:
     # "a tag called Webinar 2026 (no contacts yet)": the whole name, not its first word.
-    m = re.search(r"\btag\s+(?:(?:called|named|titled)\s+)?[\"“']?(?P<n>[\w][\w &.-]{0,40}?)[\"”']?\s*(?=[(,;.!?]|$|\s+(?:for|with|to|and)\b)",
-                  env.step.text, re.IGNORECASE)
+    m = re.search(
+        r"\btag\s+(?:(?:called|named|titled)\s+)?[\"“']?(?P<n>[\w][\w &.-]{0,40}?)[\"”']?"
+        r"\s*(?=[(,;.!?]|$|\s+(?:for|with|to|and)\b)",
+        env.step.text,
+        re.IGNORECASE,
+    )
     long_name = m.group("n").strip() if m and m.group("n").lower() not in ("called", "named") else None
     name = _span(env, "name", "quoted") or long_name or env.slot("tag")
     if not name:
@@ -587,15 +930,19 @@ def create_tag(env: Env) -> Outcome:
 
 
 def _person_names(text: str, email: str | None) -> dict[str, str]:
-    """First and last name given with a new contact: "first name Jane", "named Jane Doe", "Jane Doe <jane@...>"."""
+    """First and last name given with a new contact: "first name Jane", "named Jane Doe"."""
     out: dict[str, str] = {}
-    for key, rx in (("first_name", r"\bfirst[- ]?name(?:\s+is|\s*:|\s*=)?\s+(?P<v>[A-Z][\w'-]*)"),
-                    ("last_name", r"\b(?:last[- ]?name|surname|family name)(?:\s+is|\s*:|\s*=)?\s+(?P<v>[A-Z][\w'-]*)")):
+    for key, rx in (
+        ("first_name", r"\bfirst[- ]?name(?:\s+is|\s*:|\s*=)?\s+(?P<v>[A-Z][\w'-]*)"),
+        ("last_name", r"\b(?:last[- ]?name|surname|family name)(?:\s+is|\s*:|\s*=)?\s+(?P<v>[A-Z][\w'-]*)"),
+    ):
         m = re.search(rx, text, re.IGNORECASE)
         if m:
             out[key] = m.group("v")
     if not out:
-        m = re.search(r"\b(?:named|called|name is|for)\s+(?P<f>[A-Z][\w'-]+)(?:\s+(?P<l>[A-Z][\w'-]+))?", text)
+        m = re.search(
+            r"\b(?:named|called|name is|for)\s+(?P<f>[A-Z][\w'-]+)(?:\s+(?P<l>[A-Z][\w'-]+))?", text
+        )
         if m and (not email or m.group("f").lower() not in email.split("@")[1].lower()):
             out["first_name"] = m.group("f")
             if m.group("l"):
@@ -607,8 +954,11 @@ def create_contact(env: Env) -> Outcome:
     email = env.slot("email")
     if not email:
         return _ask(env, "What is the new contact's email address?", "email")
-    return _call(env, "create_contact", {"email": email, "phone": env.slot("phone"),
-                                         **_person_names(env.step.text, str(email))})
+    return _call(
+        env,
+        "create_contact",
+        {"email": email, "phone": env.slot("phone"), **_person_names(env.step.text, str(email))},
+    )
 
 
 def deal_ref(env: Env) -> str | None:
@@ -618,30 +968,95 @@ def deal_ref(env: Env) -> str | None:
     return deal_title(env) or env.ref_name("deal")
 
 
-# A deal title as people write them: capitalised words, maybe joined by " - " or " & " ("Pioneer Spa - Wholesale
-# order"), up to ten words; where it ends is told by what follows it.
-_TITLE_WORD = (r"(?!(?:about|the|on|for|to|with|of|in|a|an|at|by|from|into|as|is|was|should|has|and|or|but|that|this|"
-               r"it|them|their|back|now|please|deal|opportunity)\b)[\w&'.]+")
+# A deal title as people write them: capitalised words, maybe joined by " - " or " & " ("Pioneer Spa -
+# Wholesale order"), up to ten words; where it ends is told by what follows it.
+_TITLE_WORD = (
+    r"(?!(?:about|the|on|for|to|with|of|in|a|an|at|by|from|into|as|is|was|should|has|and|or|but|that|this|"
+    r"it|them|their|back|now|please|deal|opportunity)\b)[\w&'.]+"
+)
 _TITLE = rf"[A-Z0-9][\w&'.]*(?:(?:\s+[-\u2013&]\s+|\s+){_TITLE_WORD}){{0,9}}?"
 _TITLE_STOP = {
-    "the", "a", "an", "we", "i", "our", "my", "move", "put", "shift", "mark", "close", "closed", "add", "create", "note",
-    "for", "set", "update", "change", "show", "what", "how", "which", "please", "can", "could", "would", "log", "won",
-    "lost", "win", "lose", "deal", "deals", "new", "make", "open", "get", "tell", "give", "assign", "bump", "push",
-    "advance", "reopen", "remind", "it", "this", "that", "task", "call", "is", "was", "and", "then", "also", "to",
+    "the",
+    "a",
+    "an",
+    "we",
+    "i",
+    "our",
+    "my",
+    "move",
+    "put",
+    "shift",
+    "mark",
+    "close",
+    "closed",
+    "add",
+    "create",
+    "note",
+    "for",
+    "set",
+    "update",
+    "change",
+    "show",
+    "what",
+    "how",
+    "which",
+    "please",
+    "can",
+    "could",
+    "would",
+    "log",
+    "won",
+    "lost",
+    "win",
+    "lose",
+    "deal",
+    "deals",
+    "new",
+    "make",
+    "open",
+    "get",
+    "tell",
+    "give",
+    "assign",
+    "bump",
+    "push",
+    "advance",
+    "reopen",
+    "remind",
+    "it",
+    "this",
+    "that",
+    "task",
+    "call",
+    "is",
+    "was",
+    "and",
+    "then",
+    "also",
+    "to",
 }
-_AFTER_TITLE = (r"(?=\s+(?:to|as|into|in|is|should|has|was|stage|from|with|worth|now|for|on|back|-\s*(?:call|note|they))\b"
-                r"|\s*[:!,.;?)]|\s*$)")
+_AFTER_TITLE = (
+    r"(?=\s+(?:to|as|into|in|is|should|has|was|stage|from|with|worth|now|for|on|back|-\s*(?:call|note|they))\b"
+    r"|\s*[:!,.;?)]|\s*$)"
+)
 
 
 def _title_starts(text: str) -> list[int]:
-    return [m.start() for m in re.finditer(r"(?<![\w'-])[A-Z0-9][\w&'.]*", text)
-            if m.group(0).lower().strip(".'") not in _TITLE_STOP]
+    return [
+        m.start()
+        for m in re.finditer(r"(?<![\w'-])[A-Z0-9][\w&'.]*", text)
+        if m.group(0).lower().strip(".'") not in _TITLE_STOP
+    ]
 
 
 def deal_title(env: Env) -> str | None:
     """The deal a request names when the catalog does not know it: "the X deal", "deal: X", "We won X!"."""
     text = env.step.text
-    known = {n.lower() for kind in ("stages", "pipelines", "lists", "tags", "segments") for n in env.conv.catalog.get(kind, [])}
+    known = {
+        n.lower()
+        for kind in ("stages", "pipelines", "lists", "tags", "segments")
+        for n in env.conv.catalog.get(kind, [])
+    }
     starts = _title_starts(text)
 
     def ok(title: str) -> bool:
@@ -654,15 +1069,21 @@ def deal_title(env: Env) -> str | None:
         if m and ok(m.group(1)):
             return m.group(1)
     # "deal Pioneer Spa - Wholesale order", "deal: Acme renewal", "opportunity called Acme"
-    for m in re.finditer(r"\b(?:deal|opportunity)\s*(?::|called|named|titled)?\s*[\"“']?", text, re.IGNORECASE):
-        rest = text[m.end():]
+    for m in re.finditer(
+        r"\b(?:deal|opportunity)\s*(?::|called|named|titled)?\s*[\"“']?", text, re.IGNORECASE
+    ):
+        rest = text[m.end() :]
         t = re.match(rf"({_TITLE})[\"”']?{_AFTER_TITLE}", rest)
         if t and ok(t.group(1)) and t.group(1).lower().split()[0] not in _TITLE_STOP:
             return t.group(1)
     # "We won Brightside Gifts - Corporate gifts!", "Pioneer Spa - Wholesale order should be in Negotiation"
     for pos in starts:
         m = re.match(rf"({_TITLE}){_AFTER_TITLE}", text[pos:])
-        if m and ok(m.group(1)) and (" - " in m.group(1) or " \u2013 " in m.group(1) or len(m.group(1).split()) >= 2):
+        if (
+            m
+            and ok(m.group(1))
+            and (" - " in m.group(1) or " \u2013 " in m.group(1) or len(m.group(1).split()) >= 2)
+        ):
             return m.group(1)
     return None
 
@@ -672,8 +1093,17 @@ def update_deal(env: Env) -> Outcome:
     if not deal:
         return _ask(env, "Which deal? Give me its title.", "deal")
     money = env.slot("money")
-    return _call(env, "update_deal", {"deal": deal, "stage": env.slot("stage"), "status": env.slot("status"),
-                                      "value": _amount(money), "owner": env.slot("owner")})
+    return _call(
+        env,
+        "update_deal",
+        {
+            "deal": deal,
+            "stage": env.slot("stage"),
+            "status": env.slot("status"),
+            "value": _amount(money),
+            "owner": env.slot("owner"),
+        },
+    )
 
 
 def _amount(money: Any) -> float | None:
@@ -696,8 +1126,18 @@ def create_deal(env: Env) -> Outcome:
         return _ask(env, "What should the deal be called?", "name")
     if money is None:
         return _ask(env, f"What is the {title} deal worth?", "money")
-    return _call(env, "create_deal", {"title": str(title), "value": money, "pipeline": pipeline,
-                                      "stage": env.slot("stage"), "contact": env.slot("email"), "owner": env.slot("owner")})
+    return _call(
+        env,
+        "create_deal",
+        {
+            "title": str(title),
+            "value": money,
+            "pipeline": pipeline,
+            "stage": env.slot("stage"),
+            "contact": env.slot("email"),
+            "owner": env.slot("owner"),
+        },
+    )
 
 
 def add_note(env: Env) -> Outcome:
@@ -728,13 +1168,26 @@ _GOAL_METRICS: tuple[tuple[str, str], ...] = (
     ("deals_won", r"\bdeals?\b"),
     ("revenue", r"\brevenue\b|\bsales\b|\bincome\b|\bearn\w*|\bturnover\b|\bmoney\b"),
     ("orders", r"\borders?\b|\bpurchas\w*|\bbuy\w*|\bbought\b|\bcheckouts?\b"),
-    ("new_contacts", r"\bsubscriber\w*|\bcontacts?\b|\bsign[- ]?ups?\b|\bleads?\b|\bfollowers\b|\blist growth\b|"
-                     r"\bgrow\w* (?:my |our |the )?(?:\w+ )?list\b|\bsubscribe\w*|\bopt[- ]?ins?\b"),
+    (
+        "new_contacts",
+        r"\bsubscriber\w*|\bcontacts?\b|\bsign[- ]?ups?\b|\bleads?\b|\bfollowers\b|\blist growth\b|"
+        r"\bgrow\w* (?:my |our |the )?(?:\w+ )?list\b|\bsubscribe\w*|\bopt[- ]?ins?\b",
+    ),
 )
-_GOAL_WORDS = {"revenue": "revenue", "orders": "orders", "new_contacts": "new contacts", "open_rate": "open rate",
-               "click_rate": "click rate", "deals_won": "deals won"}
-_PERIOD_WORDS = (("week", r"\bweek(?:ly)?\b"), ("month", r"\bmonth(?:ly)?\b"), ("quarter", r"\bquarter(?:ly)?\b|\bq[1-4]\b"),
-                 ("year", r"\byear(?:ly)?\b|\bannual(?:ly)?\b|\b20\d\d\b"))
+_GOAL_WORDS = {
+    "revenue": "revenue",
+    "orders": "orders",
+    "new_contacts": "new contacts",
+    "open_rate": "open rate",
+    "click_rate": "click rate",
+    "deals_won": "deals won",
+}
+_PERIOD_WORDS = (
+    ("week", r"\bweek(?:ly)?\b"),
+    ("month", r"\bmonth(?:ly)?\b"),
+    ("quarter", r"\bquarter(?:ly)?\b|\bq[1-4]\b"),
+    ("year", r"\byear(?:ly)?\b|\bannual(?:ly)?\b|\b20\d\d\b"),
+)
 
 
 def _goal_metric(text: str) -> str | None:
@@ -755,8 +1208,11 @@ def _goal_period(text: str) -> str | None:
 
 def _target_value(text: str, metric: str) -> float | None:
     """The number to reach, from "500", "$20k", "1.5 million", "25%" (rates become fractions)."""
-    m = re.search(r"(?<![\w.])[$€£]?\s?(\d[\d,]*(?:\.\d+)?)\s?(k|m|thousand|million|%|percent)?(?![\w.])",
-                  text.replace("per cent", "percent"), re.IGNORECASE)
+    m = re.search(
+        r"(?<![\w.])[$€£]?\s?(\d[\d,]*(?:\.\d+)?)\s?(k|m|thousand|million|%|percent)?(?![\w.])",
+        text.replace("per cent", "percent"),
+        re.IGNORECASE,
+    )
     if not m:
         return None
     value = float(m.group(1).replace(",", ""))
@@ -775,37 +1231,69 @@ def _goal_target_text(env: Env) -> str:
     money = env.slot("money")
     if isinstance(money, dict) and money.get("amount"):
         return str(money["amount"])
-    text = re.sub(r"\b(?:in|by|for|this|next|per|every|each)\s+(?:q[1-4]|20\d\d)\b", " ", env.step.text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"\b(?:in|by|for|this|next|per|every|each)\s+(?:q[1-4]|20\d\d)\b",
+        " ",
+        env.step.text,
+        flags=re.IGNORECASE,
+    )
     return text
 
 
 def create_goal(env: Env) -> Outcome:
     slots = dict(env.step.slots)
-    metric = _goal_metric(str(env.slot("metric") or "")) or env.slot("metric_key") or _goal_metric(env.step.text)
+    metric = (
+        _goal_metric(str(env.slot("metric") or "")) or env.slot("metric_key") or _goal_metric(env.step.text)
+    )
     period = _goal_period(env.step.text) or env.slot("goal_period") or "month"
     known = {**slots, "metric_key": metric, "goal_period": period}
     if metric not in _GOAL_WORDS:
-        return Say("What should the goal measure: revenue, orders, new contacts, open rate, click rate or deals won? "
-                   "And what target, per week, month, quarter or year?",
-                   pending={"intent": "create_goal", "slots": known, "missing": "metric"})
+        return Say(
+            "What should the goal measure: revenue, orders, new contacts, open rate, click rate or deals "
+            "won? And what target, per week, month, quarter or year?",
+            pending={"intent": "create_goal", "slots": known, "missing": "metric"},
+        )
     target = _target_value(_goal_target_text(env), metric)
     words = _GOAL_WORDS[metric]
     if target is None:
-        example = {"revenue": "$20,000", "orders": "300 orders", "new_contacts": "500 new contacts",
-                   "open_rate": "35%", "click_rate": "4%", "deals_won": "10 deals"}[metric]
-        return Say(f"What {words} target should the goal have, and per week, month, quarter or year? "
-                   f"For example '{example} a {period}'.",
-                   pending={"intent": "create_goal", "slots": known, "missing": "target"})
-    shown = (f"{target:.0%}" if metric in ("open_rate", "click_rate")
-             else f"${target:,.0f}" if metric == "revenue" else f"{target:,.0f}")
+        example = {
+            "revenue": "$20,000",
+            "orders": "300 orders",
+            "new_contacts": "500 new contacts",
+            "open_rate": "35%",
+            "click_rate": "4%",
+            "deals_won": "10 deals",
+        }[metric]
+        return Say(
+            f"What {words} target should the goal have, and per week, month, quarter or year? "
+            f"For example '{example} a {period}'.",
+            pending={"intent": "create_goal", "slots": known, "missing": "target"},
+        )
+    shown = (
+        f"{target:.0%}"
+        if metric in ("open_rate", "click_rate")
+        else f"${target:,.0f}"
+        if metric == "revenue"
+        else f"{target:,.0f}"
+    )
     name = env.slot("name") if env.slot("name") and not re.match(r"^\$?\d", str(env.slot("name"))) else None
-    return _call(env, "create_goal", {"name": str(name or f"{shown} {words} per {period}"), "metric": metric,
-                                      "target": target, "period": period})
+    return _call(
+        env,
+        "create_goal",
+        {
+            "name": str(name or f"{shown} {words} per {period}"),
+            "metric": metric,
+            "target": target,
+            "period": period,
+        },
+    )
 
 
 _BODY_RE = re.compile(
-    r"(?:\bsaying|\bthat says|\bwhich says|\bthat reads|\bwith (?:the )?(?:text|body|message|content|wording)|"
-    r"\b(?:text|body|message|content)\s*:|\bthe (?:text|body) is|:)\s*:?\s*[\"“']?(?P<b>.+?)[\"”']?\s*$",
+    r"(?:\bsaying|\bthat says|\bwhich says|\bthat reads|"
+    r"\bwith (?:the )?(?:text|body|message|content|wording)|"
+    r"\b(?:text|body|message|content)\s*:|\bthe (?:text|body) is|:)"
+    r"\s*:?\s*[\"“']?(?P<b>.+?)[\"”']?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 
@@ -820,19 +1308,32 @@ def create_saved_response(env: Env) -> Outcome:
     if title and body and str(title).strip() in str(body):
         title = None
     if not title:
-        m = re.search(r"\b(?:called|named|titled)\s+[\"“']?(?P<t>[^\"”':,]{2,80}?)[\"”']?\s*(?=[:,]|\s+(?:saying|that|which|with|in)\b|$)",
-                      text, re.IGNORECASE) or re.search(
+        m = re.search(
+            r"\b(?:called|named|titled)\s+[\"“']?(?P<t>[^\"”':,]{2,80}?)[\"”']?\s*(?=[:,]|\s+(?:saying|that|which|with|in)\b|$)",
+            text,
+            re.IGNORECASE,
+        ) or re.search(
             r"\b(?:saved|canned)\s+(?:response|reply|answer)\s+[\"“']?(?P<t>[^\"”':,]{2,80}?)[\"”']?\s*(?=[:,]|\s+(?:saying|that|which|with|in)\b|$)",
-            text, re.IGNORECASE)
+            text,
+            re.IGNORECASE,
+        )
         title = m.group("t").strip() if m else None
     category = env.slot("category")
     if not body:
         known = {**env.step.slots, "name": title} if title else dict(env.step.slots)
-        return Say("What should the saved response say? Send me its text.",
-                   pending={"intent": "create_saved_response", "slots": known, "missing": "body"})
+        return Say(
+            "What should the saved response say? Send me its text.",
+            pending={"intent": "create_saved_response", "slots": known, "missing": "body"},
+        )
     if not title:
-        return Say("What should the saved response be called?",
-                   pending={"intent": "create_saved_response", "slots": {**env.step.slots, "body": body}, "missing": "name"})
+        return Say(
+            "What should the saved response be called?",
+            pending={
+                "intent": "create_saved_response",
+                "slots": {**env.step.slots, "body": body},
+                "missing": "name",
+            },
+        )
     return _call(env, "create_saved_response", {"title": str(title), "body": str(body), "category": category})
 
 
@@ -849,12 +1350,25 @@ def _country_code(value: str) -> str:
 def update_contact(env: Env) -> Outcome:
     # The email address first: a capitalised new value ("... to Jackson-Smith") can look like a person's name.
     hit = env.ref("contact")
-    contact = env.slot("email") or (str(hit.get("email") or hit.get("id")) if hit else None) or env.slot("contact")
+    contact = (
+        env.slot("email") or (str(hit.get("email") or hit.get("id")) if hit else None) or env.slot("contact")
+    )
     text = env.step.text
     field_name = env.slot("field")
     value = env.slot("value")
-    custom = next((f for f in env.conv.catalog.get("fields", []) if re.search(rf"\b{re.escape(f.lower())}\b", text.lower())), None)
-    moved = re.search(r"\b(?:moved|relocated|lives|living|is based|now based|now lives)\s+(?:to|in)\s+(?P<p>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)", text)
+    custom = next(
+        (
+            f
+            for f in env.conv.catalog.get("fields", [])
+            if re.search(rf"\b{re.escape(f.lower())}\b", text.lower())
+        ),
+        None,
+    )
+    moved = re.search(
+        r"\b(?:moved|relocated|lives|living|is based|now based|now lives)\s+(?:to|in)\s+"
+        r"(?P<p>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)",
+        text,
+    )
     if custom and field_name not in _STANDARD_FIELDS and not moved:
         field_name = custom
     if moved and (value is None or not field_name):
@@ -864,28 +1378,46 @@ def update_contact(env: Env) -> Outcome:
     if env.slot("phone") and field_name in (None, "phone"):
         field_name, value = "phone", env.slot("phone")
     if value is None and field_name:
-        m = re.search(r"\b(?:to|is now|should be|is|as|=)\s+[\"“']?(?P<v>[^,;\"”']+?)[\"”']?\s*(?:now|please)?\s*[.!]?\s*$", text, re.IGNORECASE)
+        m = re.search(
+            r"\b(?:to|is now|should be|is|as|=)\s+"
+            r"[\"“']?(?P<v>[^,;\"”']+?)[\"”']?\s*(?:now|please)?\s*[.!]?\s*$",
+            text,
+            re.IGNORECASE,
+        )
         value = m.group("v").strip() if m else None
     if not contact:
         return _ask(env, "Which contact? Give me their email address.", "contact")
     if not field_name:
-        return Say("What should I change on the contact? For example 'set their city to Berlin' or 'change their "
-                   "phone to +14155550100'.")
+        return Say(
+            "What should I change on the contact? For example 'set their city to Berlin' or 'change their "
+            "phone to +14155550100'."
+        )
     if value is None or str(value).strip() == "" or "@" in str(value):
         label = str(field_name).replace("_", " ")
-        return Say(f"What should the {label} be?",
-                   pending={"intent": "update_contact", "slots": {**env.step.slots, "email": contact, "field": field_name},
-                            "missing": "value"})
+        return Say(
+            f"What should the {label} be?",
+            pending={
+                "intent": "update_contact",
+                "slots": {**env.step.slots, "email": contact, "field": field_name},
+                "missing": "value",
+            },
+        )
     value = str(value).strip()
     if field_name in _STANDARD_FIELDS:
-        return _call(env, "update_contact", {"contact": contact, field_name: _country_code(value) if field_name == "country" else value})
+        return _call(
+            env,
+            "update_contact",
+            {"contact": contact, field_name: _country_code(value) if field_name == "country" else value},
+        )
     fields = list(env.conv.catalog.get("fields", []))
     match = next((f for f in fields if f.lower() == str(field_name).lower().replace("_", " ")), None)
     if match:
         return _call(env, "update_contact", {"contact": contact, "custom_fields": {match: value}})
     custom_list = ", ".join(fields) if fields else "none yet"
-    return Say(f"I can change a contact's first name, last name, phone, city and country, or a custom field "
-               f"(this account has: {custom_list}); '{str(field_name).replace('_', ' ')}' is not one of them.")
+    return Say(
+        f"I can change a contact's first name, last name, phone, city and country, or a custom field "
+        f"(this account has: {custom_list}); '{str(field_name).replace('_', ' ')}' is not one of them."
+    )
 
 
 def _countries() -> set[str]:
@@ -894,9 +1426,45 @@ def _countries() -> set[str]:
     return set(COUNTRIES)
 
 
-_FORM_FILLER = {"a", "an", "the", "my", "our", "new", "simple", "basic", "quick", "little", "small", "short", "nice",
-                "inline", "embedded", "popup", "pop-up", "modal", "floating", "bar", "box", "web", "website", "online",
-                "some", "one", "create", "make", "build", "need", "want", "add", "set", "up", "me", "i", "please"}
+_FORM_FILLER = {
+    "a",
+    "an",
+    "the",
+    "my",
+    "our",
+    "new",
+    "simple",
+    "basic",
+    "quick",
+    "little",
+    "small",
+    "short",
+    "nice",
+    "inline",
+    "embedded",
+    "popup",
+    "pop-up",
+    "modal",
+    "floating",
+    "bar",
+    "box",
+    "web",
+    "website",
+    "online",
+    "some",
+    "one",
+    "create",
+    "make",
+    "build",
+    "need",
+    "want",
+    "add",
+    "set",
+    "up",
+    "me",
+    "i",
+    "please",
+}
 
 
 def _span(env: Env, *names: str) -> Any:
@@ -916,13 +1484,25 @@ def _form_name(env: Env) -> str | None:
     text = env.step.text
     before = re.search(r"\b((?:[\w-]+\s+){0,4}?)forms?\b", text, re.IGNORECASE)
     kind = [w for w in (before.group(1).split() if before else []) if w.lower() not in _FORM_FILLER]
-    after = re.search(r"\bforms?\s+(?:for|to promote|about|on)\s+(?:my|our|the|a|an)?\s*(?P<p>[\w' &-]{2,50}?)"
-                      r"(?=\s+(?:that|which|with|asking|to|including|includes|where|so|and|on|in)\b|[,.;:!?(]|$)", text, re.IGNORECASE)
+    after = re.search(
+        r"\bforms?\s+(?:for|to promote|about|on)\s+(?:my|our|the|a|an)?\s*(?P<p>[\w' &-]{2,50}?)"
+        r"(?=\s+(?:that|which|with|asking|to|including|includes|where|so|and|on|in)\b|[,.;:!?(]|$)",
+        text,
+        re.IGNORECASE,
+    )
     purpose = after.group("p").strip() if after else ""
     if re.search(r"\s(?:mailing\s+)?list$", purpose, re.IGNORECASE):
         purpose = re.sub(r"\s+(?:mailing\s+)?list$", "", purpose, flags=re.IGNORECASE)
         kind = kind or ["signup"]
-    if purpose.lower() in ("people", "contacts", "visitors", "subscribers", "customers", "signups", "sign-ups"):
+    if purpose.lower() in (
+        "people",
+        "contacts",
+        "visitors",
+        "subscribers",
+        "customers",
+        "signups",
+        "sign-ups",
+    ):
         purpose = ""
     words = " ".join([purpose, *kind]).split()
     if not words:
@@ -933,8 +1513,12 @@ def _form_name(env: Env) -> str | None:
 
 
 def _form_fields(text: str) -> list[str] | None:
-    m = re.search(r"\b(?:asking for|asks for|ask for|with (?:the )?fields?(?: for)?|fields?:|collect(?:s|ing)?|"
-                  r"that (?:includes?|has|asks for|collects)|including|includes)\s+(?P<f>.+?)(?:[.!?]|$)", text, re.IGNORECASE)
+    m = re.search(
+        r"\b(?:asking for|asks for|ask for|with (?:the )?fields?(?: for)?|fields?:|collect(?:s|ing)?|"
+        r"that (?:includes?|has|asks for|collects)|including|includes)\s+(?P<f>.+?)(?:[.!?]|$)",
+        text,
+        re.IGNORECASE,
+    )
     if not m:
         return None
     parts = [p.strip() for p in re.split(r",|\band\b|&|/", m.group("f"))]
@@ -950,38 +1534,53 @@ def _form_fields(text: str) -> list[str] | None:
 def create_form(env: Env) -> Outcome:
     name = _form_name(env)
     if not name:
-        return _ask(env, "What should the form be called? (You can also tell me a list to subscribe people to.)", "name")
+        return _ask(
+            env,
+            "What should the form be called? (You can also tell me a list to subscribe people to.)",
+            "name",
+        )
     lst = env.slot("list")
     if not lst:
         # "a newsletter signup form": a list the account has, named as the form's purpose.
         low = env.step.text.lower()
-        lst = next((n for n in env.conv.catalog.get("lists", []) if re.search(rf"\b{re.escape(n.lower())}\b", low)), None)
-    return _call(env, "create_form", {"name": name, "fields": _form_fields(env.step.text), "list_name": lst,
-                                      "tag": env.slot("tag")})
+        lst = next(
+            (n for n in env.conv.catalog.get("lists", []) if re.search(rf"\b{re.escape(n.lower())}\b", low)),
+            None,
+        )
+    return _call(
+        env,
+        "create_form",
+        {"name": name, "fields": _form_fields(env.step.text), "list_name": lst, "tag": env.slot("tag")},
+    )
 
 
 # Intents the model understands but no tool serves yet: say so, and what can be done instead.
 NOT_YET = {
     "best_send_time": (
-        "I can't work out a best send time yet: there is no send-time analysis among my tools. What I can do: "
-        "schedule a campaign for a time you pick (in your account's time zone), show how past campaigns did so you "
-        "can compare, or check whether predictive sending is on your plan."
+        "I can't work out a best send time yet: there is no send-time analysis among my tools. What I can "
+        "do: schedule a campaign for a time you pick (in your account's time zone), show how past "
+        "campaigns did so you can compare, or check whether predictive sending is on your plan."
     ),
     "get_deal_forecast": (
-        "I can't build a deal forecast yet: there is no forecast report among my tools. What I can do: list your "
-        "open deals by pipeline, stage or owner with their values, or show one deal."
+        "I can't build a deal forecast yet: there is no forecast report among my tools. What I can do: "
+        "list your open deals by pipeline, stage or owner with their values, or show one deal."
     ),
     "get_win_probability": (
-        "I can't give a deal's win probability yet: there is no win-probability score among my tools. What I can do: "
-        "show the deal (stage, value, owner, notes) or list open deals by stage."
+        "I can't give a deal's win probability yet: there is no win-probability score among my tools. "
+        "What I can do: show the deal (stage, value, owner, notes) or list open deals by stage."
     ),
 }
 
 
 def not_yet(env: Env) -> Outcome:
     low = env.step.text.lower()
-    if env.step.intent == "get_win_probability" and not re.search(r"\b(?:chances?|likel\w*|probab\w*|odds|predict\w*|risk|will)\b", low) \
-            and re.search(r"\b(?:did we win|have we won|we(?:'ve| have)? won|deals? (?:we|that we) won|won deals?)\b", low):
+    if (
+        env.step.intent == "get_win_probability"
+        and not re.search(r"\b(?:chances?|likel\w*|probab\w*|odds|predict\w*|risk|will)\b", low)
+        and re.search(
+            r"\b(?:did we win|have we won|we(?:'ve| have)? won|deals? (?:we|that we) won|won deals?)\b", low
+        )
+    ):
         # "Which deals did we win?" is about deals already won, not a prediction.
         return _call(env, "list_deals", {"status": "won", "pipeline": env.slot("pipeline")})
     return Say(NOT_YET[env.step.intent])
@@ -989,12 +1588,23 @@ def not_yet(env: Env) -> Outcome:
 
 def list_deals(env: Env) -> Outcome:
     low = env.step.text.lower()
-    if re.search(r"\bpipelines\b|\bstages\b", low) and not re.search(r"\bdeals?\b|\bopportunit", low) \
-            and "list_pipelines" in env.tools:
+    if (
+        re.search(r"\bpipelines\b|\bstages\b", low)
+        and not re.search(r"\bdeals?\b|\bopportunit", low)
+        and "list_pipelines" in env.tools
+    ):
         # "What pipelines do I have?": the pipelines and their stages, not the deals in them.
         return _call(env, "list_pipelines", {})
-    return _call(env, "list_deals", {"pipeline": env.slot("pipeline"), "stage": env.slot("stage"),
-                                     "status": env.slot("status"), "owner": env.slot("owner")})
+    return _call(
+        env,
+        "list_deals",
+        {
+            "pipeline": env.slot("pipeline"),
+            "stage": env.slot("stage"),
+            "status": env.slot("status"),
+            "owner": env.slot("owner"),
+        },
+    )
 
 
 def create_task(env: Env) -> Outcome:
@@ -1002,8 +1612,13 @@ def create_task(env: Env) -> Outcome:
     title = str(env.slot("task") or "").strip()
     if deal and title:
         # "call them back on the Acme - Renewal deal": the deal goes in its own argument, not in the title.
-        title = re.sub(rf"\s*[(,]?\s*(?:about|on|for|regarding|re:?|with)?\s*(?:the\s+)?(?:deal\s*:?\s*)?{re.escape(deal)}"
-                       rf"(?:\s+(?:deal|opportunity))?\s*\)?", " ", title, flags=re.IGNORECASE).strip(" ,;:")
+        title = re.sub(
+            rf"\s*[(,]?\s*(?:about|on|for|regarding|re:?|with)?\s*(?:the\s+)?(?:deal\s*:?\s*)?{re.escape(deal)}"
+            rf"(?:\s+(?:deal|opportunity))?\s*\)?",
+            " ",
+            title,
+            flags=re.IGNORECASE,
+        ).strip(" ,;:")
     if not title:
         m = re.search(r"\b(?:task|to-?do|reminder)\s*(?:to|:)\s*(?P<t>.+)$", env.step.text, re.IGNORECASE)
         title = m.group("t").strip() if m else ""
@@ -1014,19 +1629,48 @@ def create_task(env: Env) -> Outcome:
     return _call(env, "create_task", {"title": title, "deal": deal, "owner": env.slot("owner")})
 
 
+_PAGE_GETTERS = {
+    "campaign": ("get_campaign", "campaign"),
+    "automation": ("get_automation", "automation"),
+    "segment": ("get_segment", "segment"),
+    "deal": ("get_deal", "deal"),
+    "contact": ("get_contact", "contact"),
+}
+
+
 def select(env: Env) -> Outcome:
     ordinal = env.slot("ordinal")
     item = env.state.resolve(None, int(ordinal)) if isinstance(ordinal, int) else None
+    page = env.conv.page or {}
+    if (
+        not item
+        and not env.state.listed
+        and page.get("object_id")
+        and re.search(r"\b(?:this|that)\b", env.step.text.lower())
+    ):
+        # "what does this one say?" on a campaign's page: the object on the page.
+        getter = _PAGE_GETTERS.get(str(page.get("object_type")))
+        if getter and getter[0] in env.tools:
+            return _call(env, getter[0], {getter[1]: str(page["object_id"])})
     if not item:
-        return Say("Which one? I don't have a list in this chat to pick from; ask me to list something first.")
+        return Say(
+            "Which one? I don't have a list in this chat to pick from; ask me to list something first."
+        )
     kind = env.state.listed_kind
     tool, key = {
-        "campaign": ("get_campaign", "campaign"), "deal": ("get_deal", "deal"), "contact": ("get_contact", "contact"),
-        "segment": ("get_segment", "segment"), "campaign_performance": ("get_campaign_performance", "campaign"),
+        "campaign": ("get_campaign", "campaign"),
+        "deal": ("get_deal", "deal"),
+        "contact": ("get_contact", "contact"),
+        "segment": ("get_segment", "segment"),
+        "campaign_performance": ("get_campaign_performance", "campaign"),
     }.get(kind or "", (None, None))
     if tool is None or key is None:
         return Say(f"That is {item.get('name') or item.get('title') or item}.")
-    ref = item.get("email") if key == "contact" else (item.get("id") or item.get("campaign_id") or item.get("name"))
+    ref = (
+        item.get("email")
+        if key == "contact"
+        else (item.get("id") or item.get("campaign_id") or item.get("name"))
+    )
     return _call(env, tool, {key: str(ref)})
 
 
@@ -1064,7 +1708,9 @@ HANDLERS: dict[str, Callable[[Env], Outcome]] = {
     "list_tags": list_tags,
     "create_tag": create_tag,
     "list_deals": list_deals,
-    "get_deal": lambda env: _call(env, "get_deal", {"deal": deal_ref(env)}) if deal_ref(env) else _ask(env, "Which deal?", "deal"),
+    "get_deal": lambda env: (
+        _call(env, "get_deal", {"deal": deal_ref(env)}) if deal_ref(env) else _ask(env, "Which deal?", "deal")
+    ),
     "create_deal": create_deal,
     "update_deal": update_deal,
     "add_note": add_note,
@@ -1085,9 +1731,80 @@ HANDLERS: dict[str, Callable[[Env], Outcome]] = {
     "get_activity_usage": _simple("get_activity_usage"),
     "get_sms_credits": _simple("get_sms_credits"),
     "search_help": lambda env: _call(env, "search_help", {"question": env.slot("query") or env.step.text}),
-    "find_similar_campaigns": lambda env: _call(env, "find_similar_campaigns", {"text": env.slot("topic", "query", "campaign") or env.step.text}),
+    "find_similar_campaigns": lambda env: _call(
+        env, "find_similar_campaigns", {"text": env.slot("topic", "query", "campaign") or env.step.text}
+    ),
     "spam_check": lambda env: _call(env, "spam_check", {"campaign": _campaign_phrase(env)}),
     "capabilities": _simple("describe_capabilities"),
     "suggest_ideas": _simple("suggest_ideas"),
     "select": select,
 }
+
+
+# ------------------------------------------------------------------------------------- unsure or unserved
+
+
+# Requests no tool serves, whatever intent they resemble: say so plainly, and what can be done instead.
+_NO_TOOL = (
+    (
+        re.compile(
+            r"\b(?:import|migrate|bring (?:over|across|in)|transfer|move|copy|port)\b.*"
+            r"\b(?:templates?|designs?)\b|"
+            r"\btemplates?\b.*\bfrom\s+(?:mailchimp|klaviyo|hubspot|sendinblue|brevo|constant contact|"
+            r"my (?:old|previous|last|other) (?:platform|provider|tool|esp|account))",
+            re.IGNORECASE,
+        ),
+        "I can't import or migrate email templates from another platform: no tool here reads other "
+        "platforms' templates. What I can do: draft a new campaign from a description (tone, layout, "
+        "audience), or save reusable texts as saved responses.",
+    ),
+)
+
+
+def no_tool_for(text: str) -> str | None:
+    """The honest answer to a request no tool can serve, or None."""
+    return next((answer for rx, answer in _NO_TOOL if rx.search(text)), None)
+
+
+# "Which custom fields do I have?" asks for a listing, however it was classified (creating one is
+# another request).
+_FIELDS_QUESTION = re.compile(
+    r"^\W*(?:which|what|list|show|do (?:i|we) have|display|tell me)\b.*\b(?:custom|contact|"
+    r"personali[sz]ation|merge)\s+(?:fields?|tags?)\b(?!.*\b(?:create|add|make|new)\b)",
+    re.IGNORECASE,
+)
+_STATUS_WORDS = re.compile(
+    r"\b(?:status|scheduled|schedule|going out|go out|goes out|sent|sending|queued|when)\b", re.IGNORECASE
+)
+_COUNT_WORDS = re.compile(
+    r"^\W*(?:how many|count|number of|who (?:are|is)|which (?:contacts|people|subscribers))\b", re.IGNORECASE
+)
+
+
+def settle_unsure(step: Step, conv: Conversation) -> Step | None:
+    """A request the classifier was unsure about, settled by what it names: a known campaign asked about, a
+    count of described contacts, the account's custom fields. None when nothing settles it."""
+    from dataclasses import replace
+
+    from agent.nlu.parse import select_slots
+    from agent.nlu.slots import Catalog
+    from agent.offline.reading import CATALOG_KINDS
+
+    catalog = Catalog.of(**{CATALOG_KINDS[k]: v for k, v in conv.catalog.items() if k in CATALOG_KINDS})
+
+    def as_(intent: str) -> Step:
+        slots = select_slots(intent, step.text, step.spans, catalog)
+        return replace(step, intent=intent, slots=slots, rejected=False, confidence=max(step.confidence, 0.5))
+
+    if _FIELDS_QUESTION.search(step.text):
+        return as_("check_feature")  # its handler lists the fields
+    if not (step.rejected or step.intent == "out_of_scope"):
+        return None
+    named_campaign = any(s.name == "campaign" and not s.weak for s in step.spans)
+    if named_campaign and _STATUS_WORDS.search(step.text):
+        return as_("get_campaign")  # "status of the Spring launch?", "is the May newsletter scheduled?"
+    if _COUNT_WORDS.search(step.text):
+        counted = as_("preview_segment")
+        if isinstance(counted.slots.get("conditions"), dict):
+            return counted  # "how many VIPs do I have?": a read-only count of what the words describe
+    return None
