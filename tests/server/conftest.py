@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
@@ -58,7 +59,13 @@ def callers(demo_world) -> Callers:
 @pytest.fixture(scope="module")
 def live(demo_world, callers, tmp_path_factory) -> Iterator[LiveServer]:
     """The app with the offline model (the default) on the demo world, shared by a test module."""
-    server = start_server(url=database_url(demo_world.engine), data_dir=tmp_path_factory.mktemp("live"))
+    # Time passes from NOW, as it does for a real server: chats started here are the newest in the history even
+    # when other tests left many chats on the shared demo account, all stamped exactly NOW.
+    started = datetime.now(UTC)
+    server = start_server(
+        url=database_url(demo_world.engine), data_dir=tmp_path_factory.mktemp("live"),
+        clock=lambda: NOW + (datetime.now(UTC) - started),
+    )
     yield server
     server.stop()
 
