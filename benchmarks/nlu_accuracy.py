@@ -29,12 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--train", action="store_true", help="evaluate on the training file instead")
     ap.add_argument("--errors", action="store_true", help="list every error")
     ap.add_argument("--cache-dir", default=None, help="reuse a trained model cached in this directory")
+    ap.add_argument(
+        "--heldout", type=Path, default=None,
+        help="evaluate on this utterance file instead (e.g. agent/nlu/data/fresh_heldout.yaml, written by someone "
+             "who never saw the training data)",
+    )
     args = ap.parse_args(argv)
 
     started = time.perf_counter()
     model = IntentModel.train(TRAINING_FILE, cache_dir=args.cache_dir)
     trained = time.perf_counter() - started
-    path = TRAINING_FILE if args.train else HELDOUT_FILE
+    path = TRAINING_FILE if args.train else (args.heldout or HELDOUT_FILE)
     dataset = load_dataset(path)
     report = evaluate(model, dataset)
 
