@@ -20,6 +20,7 @@ from agent.nlu.conditions import parse_conditions
 from agent.nlu.data import OUT_OF_SCOPE, TRAINING_FILE
 from agent.nlu.slots import (
     CATALOG_KINDS,
+    CONTACT_FIELDS,
     EMAIL_RE,
     Catalog,
     Slot,
@@ -281,7 +282,11 @@ _PRODUCES = {
 def find_references(text: str, spans: Sequence[Slot]) -> list[Reference]:
     """Return the references in one step's text (not yet linked to earlier steps)."""
     taken = [
-        (s.start, s.end) for s in spans if s.name in CATALOG_KINDS or s.name in ("email", "quoted", "name")
+        (s.start, s.end)
+        for s in spans
+        # A standard contact field word ("email" in "this email") is no catalogue name.
+        if (s.name in CATALOG_KINDS and not (s.name == "field" and s.value in CONTACT_FIELDS))
+        or s.name in ("email", "quoted", "name")
     ]
     refs: list[Reference] = []
 

@@ -15,7 +15,7 @@ from agent.nlu.parse import DialogueContext, ParseResult, Step, default_model, p
 from agent.nlu.slots import Catalog
 from agent.offline import areas
 from agent.offline.nlg import compose
-from agent.offline.planner import HANDLERS, Call, Env, Say, no_tool_for, settle_unsure
+from agent.offline.planner import HANDLERS, Call, Env, Say, no_tool_for, settle_in_play, settle_unsure
 from agent.offline.reading import CATALOG_KINDS, PLAN_KEY, Conversation, read_conversation, result_data
 
 areas.install()
@@ -230,6 +230,7 @@ def _step_outcome(
     done: list[tuple[str, dict[str, Any], Any, str]], earlier: dict[int, Any],
 ) -> Call | Say | object:
     step = areas.reroute(step, state, conv)
+    step = settle_in_play(step, state, conv) or step
     intent = step.intent
     if intent == "greeting":
         return Say(GREETING)

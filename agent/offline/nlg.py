@@ -124,6 +124,8 @@ def campaign(d: dict[str, Any]) -> str:
         text += f"\nSubject: {d['subject']}"
     if d.get("preheader"):
         text += f"\nPreheader: {d['preheader']}"
+    if d.get("sms_body"):
+        text += f"\nText: {d['sms_body']}"
     if d.get("layout"):
         text += f"\nLayout: {d['layout']}"
     audience = ", ".join(d.get("list_names") or []) + (

@@ -426,6 +426,8 @@ def troubleshoot(env: Env) -> Outcome:
 
 
 def get_campaign(env: Env) -> Outcome:
+    if re.match(r"^\W*how(?:'s|\s+(?:was|were|did|is|are|has))\b", env.step.text, re.IGNORECASE):
+        return campaign_performance(env)  # "how was the May newsletter?" asks how it did
     return _call(env, "get_campaign", {"campaign": _campaign_phrase(env)})
 
 
@@ -620,20 +622,37 @@ _VERBS_AND_ASKS = set(IMPERATIVES) | {
 }
 
 
+def _style_words() -> set[str]:
+    from agent.nlu.slots import LENGTH_WORDS, TONE_WORDS
+
+    return {w for phrase in TONE_WORDS | LENGTH_WORDS for w in phrase.split()} | {
+        "quick",
+        "new",
+        "nice",
+        "little",
+    }
+
+
+_STYLE_WORDS = _style_words()
+
+
 def _topic(env: Env) -> str:
     """What the email is about, without the audience words ("... for the VIP segment")."""
     text = env.step.text
-    slot = env.slot("topic")
-    if slot and not re.search(r"\b(?:segment|list)\b", str(slot), re.IGNORECASE):
-        return str(slot)
     m = re.search(
         r"\b(?:draft|write|create|make|compose|build|prepare)\s+(?:me\s+)?(?:(?:an?|the|my|our|some)\b\s*)?"
         r"(?P<t>(?!(?:an?|the|my|our|some)\b).+?)\s+(?:email|e-mail|newsletter|sms|text|campaign|message)\b(?P<rest>.*)",
         text,
         re.IGNORECASE,
     )
+    # Tone and length words before the noun ("a friendly email", "a short exciting email") are no topic.
+    kind = " ".join(w for w in m.group("t").split() if w.lower() not in _STYLE_WORDS) if m else ""
+    slot = env.slot("topic")
+    if slot and not re.search(r"\b(?:segment|list)\b", str(slot), re.IGNORECASE):
+        # "a launch email for our new product": the kind of email belongs to its topic
+        return f"{kind} {slot}" if kind and kind.lower() not in str(slot).lower() else str(slot)
     if m:
-        topic = m.group("t").strip()
+        topic = kind
         about = re.search(
             r"\b(?:about|on|for)\s+(?P<a>.+?)(?:\s+(?:for|to)\s+the\s+[\w' -]+\s+(?:segment|list))?$",
             m.group("rest").strip(),
@@ -652,10 +671,13 @@ def _topic(env: Env) -> str:
     )
     if lead and lead.group("t").split()[0].lower() not in _VERBS_AND_ASKS:
         return lead.group("t").strip()
-    # "an email saying our boots are back", "an email with a comeback offer for my Lapsed buyers segment"
+    # "an email saying our boots are back", "an email with a comeback offer for my Lapsed buyers segment",
+    # "a friendly email to win back customers who stopped buying"
     said = re.search(
         r"\b(?:email|e-mail|newsletter|sms|text|campaign|message)\s+(?:with|saying|that says|announcing|"
-        r"about|offering|on|promoting|telling (?:them|people|everyone))\s+(?P<a>.+)$",
+        r"about|offering|on|promoting|telling (?:them|people|everyone)|"
+        r"to(?= (?!the\b|my\b|our\b|all\b)[a-z]+\b))"
+        r"\s+(?P<a>.+)$",
         text,
         re.IGNORECASE,
     )
@@ -710,6 +732,17 @@ def send(env: Env) -> Outcome:
         # "Can my account send SMS yet?" asks whether SMS is on the plan, it sends nothing.
         return _call(env, "check_feature", {"feature": "sms"})
     campaign = _campaign_or_ask(env)
+    described = not (env.slot("campaign") or _quoted(env.step.text) or env.ref_name("campaign"))
+    if (
+        campaign is not None
+        and described
+        and re.search(
+            r"\b(?:an?|customers|subscribers|contacts|people|everyone|clients)\b", campaign, re.IGNORECASE
+        )
+        and "draft_campaign" in env.tools
+    ):
+        # "send my customers an sms reminder for their appointment": new content to write, no campaign to send
+        return draft(_as_intent(env, "draft_campaign"))
     if campaign is None:
         return _ask(env, "Which campaign should I send? Give me its name.", "campaign")
     segment, lst = _audience(env)
@@ -882,8 +915,18 @@ def _need_contact(env: Env, tool: str, **extra: Any) -> Outcome:
     return _call(env, tool, {"contact": contact, **extra})
 
 
+_REMOVAL = re.compile(
+    r"\b(?:remove|removed|untag|take off|taken off|delete|drop|strip|clear|no longer|shouldn't|should not|"
+    r"not be|"
+    r"isn't|is not|without|get rid)\b",
+    re.IGNORECASE,
+)
+
+
 def tag_handler(tool: str) -> Callable[[Env], Outcome]:
     def handler(env: Env) -> Outcome:
+        if tool == "remove_tag" and not _REMOVAL.search(env.step.text):
+            return tag_handler("add_tag")(env)  # "X should be tagged VIP" says nothing about removing
         tag = env.slot("tag")
         if (
             tool == "add_tag"
@@ -1638,6 +1681,14 @@ _PAGE_GETTERS = {
 }
 
 
+def list_saved_responses(env: Env) -> Outcome:
+    topic = env.slot("topic")
+    if topic:
+        # "about refunds" finds "Refund issued": the stem of each word, not the plural
+        topic = " ".join(re.sub(r"(?<=[a-z]{3})(?:ies|es|s)$", "", w) for w in str(topic).lower().split())
+    return _call(env, "list_saved_responses", {"category": env.slot("category"), "search": topic})
+
+
 def select(env: Env) -> Outcome:
     ordinal = env.slot("ordinal")
     item = env.state.resolve(None, int(ordinal)) if isinstance(ordinal, int) else None
@@ -1717,7 +1768,7 @@ HANDLERS: dict[str, Callable[[Env], Outcome]] = {
     "create_task": create_task,
     "list_brand_kits": _simple("list_brand_kits"),
     "create_brand_kit": _simple("create_brand_kit", name="name"),
-    "list_saved_responses": _simple("list_saved_responses", category="category", search="topic"),
+    "list_saved_responses": list_saved_responses,
     "create_form": create_form,
     "create_goal": create_goal,
     "create_saved_response": create_saved_response,
@@ -1800,6 +1851,10 @@ def settle_unsure(step: Step, conv: Conversation) -> Step | None:
         return as_("check_feature")  # its handler lists the fields
     if not (step.rejected or step.intent == "out_of_scope"):
         return None
+    if re.search(
+        r"^\W*(?:please\s+)?(?:add|create|make)\s+(?:a\s+)?(?:new\s+)?tag\b", step.text, re.IGNORECASE
+    ):
+        return as_("create_tag")  # "add a tag Webinar 2026 (no contacts yet)"
     named_campaign = any(s.name == "campaign" and not s.weak for s in step.spans)
     if named_campaign and _STATUS_WORDS.search(step.text):
         return as_("get_campaign")  # "status of the Spring launch?", "is the May newsletter scheduled?"
@@ -1807,4 +1862,43 @@ def settle_unsure(step: Step, conv: Conversation) -> Step | None:
         counted = as_("preview_segment")
         if isinstance(counted.slots.get("conditions"), dict):
             return counted  # "how many VIPs do I have?": a read-only count of what the words describe
+    return None
+
+
+_AUTOMATION_WORDS = re.compile(
+    r"\b(?:automations?|series|workflows?|flows?|sequences?|drips?|waits?|delays?|triggers?|starts? it|"
+    r"steps?)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(r"^\W*(?:who|what|which|where|why|how|when)\b", re.IGNORECASE)
+
+
+def settle_in_play(step: Step, state: DialogueState, conv: Conversation) -> Step | None:
+    """A step re-read in the light of what the chat is about; None when it stands as it is."""
+    from dataclasses import replace
+
+    if (
+        step.intent == "edit_automation"
+        and not step.slots.get("automation")
+        and not _AUTOMATION_WORDS.search(step.text)
+    ):
+        last = state.last_object or {}
+        page = conv.page or {}
+        if last.get("object") == "campaign" or (not last and page.get("object_type") == "campaign"):
+            # "add the customer's name to this email" right after drafting: the campaign, not an automation
+            env = Env(step=step, index=0, conv=conv, state=state, tools=set())
+            return _as_intent(env, "edit_campaign").step
+    draft_in_play = (state.resolve("campaign") or {}).get("status") == "draft"
+    if (
+        (step.rejected or step.intent in ("out_of_scope", "draft_campaign"))
+        and draft_in_play
+        and any(r.kind == "campaign" and r.which is None and r.step is None for r in step.references)
+        and not re.search(r"\b(?:new|another|second|similar|like|copy|duplicate)\b", step.text, re.IGNORECASE)
+    ):
+        # "personalize this email with merge tags" right after a draft: a change to that draft
+        env = Env(step=step, index=0, conv=conv, state=state, tools=set())
+        return replace(_as_intent(env, "edit_campaign").step, rejected=False)
+    if step.intent in ("confirm", "deny") and _QUESTION.search(step.text) and len(step.text.split()) > 3:
+        # "Who is the right audience for this?" is a question, not a yes
+        return replace(step, intent="out_of_scope", rejected=True)
     return None

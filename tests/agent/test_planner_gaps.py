@@ -809,3 +809,56 @@ async def test_custom_fields_question_lists_them_not_creates_one(chat, demo_worl
 async def test_template_import_is_declined_honestly(chat) -> None:
     result = await chat("can you move my old templates over from Mailchimp?")
     assert result.tool_calls == [] and "can't import" in result.answer and "What I can do" in result.answer
+
+
+async def test_kind_of_email_joins_the_topic_and_tone_words_do_not(chat) -> None:
+    launch = await chat("Draft an upbeat launch email for our new blender that explains the benefits")
+    assert launch.tool_calls[0].args["topic"].startswith("launch our new blender")
+    assert launch.tool_calls[0].args["tone"] == "excited"
+    friendly = await chat("Draft a friendly email to win back customers who stopped buying")
+    assert friendly.tool_calls[0].args == {
+        "topic": "win back customers who stopped buying",
+        "tone": "friendly",
+    }
+
+
+async def test_change_to_this_email_after_a_draft_edits_it(chat) -> None:
+    drafted = await chat("Draft an email inviting customers to our summer party")
+    name = _out(drafted)["name"]
+    edited = await chat("Add the customer's first name to this email")
+    assert _tools(edited) == ["edit_campaign"] and edited.tool_calls[0].args["campaign"] == name
+    merged = await chat("personalize this email with a couple of merge tags")
+    assert _tools(merged) == ["edit_campaign"] and merged.tool_calls[0].args["campaign"] == name
+
+
+async def test_should_be_tagged_adds_the_tag(chat, demo_world) -> None:
+    email = _email(demo_world, 45)
+    result = await chat(f"{email} should be tagged VIP")
+    assert _tools(result) == ["add_tag"] and result.tool_calls[0].args == {"contact": email, "tag": "VIP"}
+    with demo_world.factory() as s:
+        assert "VIP" in contacts.find_contact(s, account_id=demo_world.account_id, ref=email).tags
+
+
+async def test_sending_new_content_to_customers_drafts_it(chat) -> None:
+    result = await chat("I'd like to send my customers an sms reminder about their booking")
+    assert _tools(result) == ["draft_campaign"] and result.tool_calls[0].args["channel"] == "sms"
+    assert _out(result)["status"] == "draft" and result.approval is None
+
+
+async def test_how_was_a_campaign_is_its_performance(chat, demo_world) -> None:
+    result = await chat("how was the April newsletter?")
+    cid, perf = _performance(demo_world, "april newsletter")
+    assert _tools(result) == ["get_campaign_performance"] and _out(result)["campaign_id"] == cid
+
+
+async def test_saved_response_search_uses_word_stems(chat, demo_world) -> None:
+    result = await chat("show saved responses about refunds")
+    assert result.tool_calls[0].args == {"search": "refund"}
+    with demo_world.factory() as s:
+        found = content.search_saved_responses(s, account_id=demo_world.account_id, text="refund")
+    assert found and all(r.title in result.answer for r in found)
+
+
+async def test_question_is_not_a_yes(chat) -> None:
+    result = await chat("Who is the right audience for this automation?")
+    assert result.tool_calls == [] and "nothing waiting for a yes" not in result.answer
