@@ -498,6 +498,16 @@ def draft(env: Env) -> Outcome:
     )
 
 
+def _subject_as(text: str) -> str | None:
+    """'use "We miss you" as the subject' -> We miss you."""
+    m = re.search(
+        r"[\"“'](?P<s>[^\"”']{2,150})[\"”']\s+(?:as|for)\s+(?:the\s+|its\s+|a\s+)?(?:new\s+)?subject\b",
+        text,
+        re.IGNORECASE,
+    )
+    return m.group("s") if m else None
+
+
 def edit_campaign(env: Env) -> Outcome:
     # An edit with no object named ("make the tone warmer") is about the campaign in play, usually the draft.
     in_play = env.state.resolve("campaign")
@@ -514,7 +524,7 @@ def edit_campaign(env: Env) -> Outcome:
             "tone": env.slot("tone"),
             "length": env.slot("length"),
             "layout": env.slot("layout"),
-            "subject": env.slot("subject"),
+            "subject": env.slot("subject") or _subject_as(env.step.text),
             "segment": segment,
             "list_name": lst,
         },
@@ -523,7 +533,8 @@ def edit_campaign(env: Env) -> Outcome:
 
 def _campaign_or_ask(env: Env) -> str | None:
     """A campaign the user clearly means; "it" with nothing in play is asked about, never guessed."""
-    campaign = env.slot("campaign") or _quoted(env.step.text) or env.ref_name("campaign")
+    named = next((s.value for s in env.step.spans if s.name == "campaign" and not s.weak), None)
+    campaign = env.slot("campaign") or named or _quoted(env.step.text) or env.ref_name("campaign")
     if campaign:
         return str(campaign)
     latest = re.search(rf"\b(?:last|latest|most recent)\s+({CAMPAIGN_NOUNS})?", env.step.text.lower())
@@ -1851,6 +1862,15 @@ def settle_unsure(step: Step, conv: Conversation) -> Step | None:
         return as_("check_feature")  # its handler lists the fields
     if not (step.rejected or step.intent == "out_of_scope"):
         return None
+    if _CAN_I_SMS.search(step.text) or (
+        re.search(r"\b(?:sms|texts?|text messag\w*|texting)\b", step.text, re.IGNORECASE)
+        and re.search(
+            r"\b(?:registration|registered|register|set up|setup|ready|approved|enabled|verified|verify)\b",
+            step.text,
+            re.IGNORECASE,
+        )
+    ):
+        return replace(as_("check_feature"), slots={"feature": "sms"})  # "is my SMS registration complete?"
     if re.search(
         r"^\W*(?:please\s+)?(?:add|create|make)\s+(?:a\s+)?(?:new\s+)?tag\b", step.text, re.IGNORECASE
     ):
@@ -1868,6 +1888,12 @@ def settle_unsure(step: Step, conv: Conversation) -> Step | None:
 _AUTOMATION_WORDS = re.compile(
     r"\b(?:automations?|series|workflows?|flows?|sequences?|drips?|waits?|delays?|triggers?|starts? it|"
     r"steps?)\b",
+    re.IGNORECASE,
+)
+_TURN_ON = re.compile(
+    r"^\W*(?:please\s+)?(?:(?:switch|turn)\s+(?:it|this|that)(?:\s+one)?\s+on|"
+    r"(?:switch|turn)\s+on\s+(?:it|this|that)\b|(?:activate|enable|start|launch)\s+(?:it|this|that)(?:\s+one)?)"
+    r"(?:\s+(?:now|please|for me|right away))?\W*$",  # the whole request: "start it when ..." sets a trigger
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"^\W*(?:who|what|which|where|why|how|when)\b", re.IGNORECASE)
@@ -1898,6 +1924,26 @@ def settle_in_play(step: Step, state: DialogueState, conv: Conversation) -> Step
         # "personalize this email with merge tags" right after a draft: a change to that draft
         env = Env(step=step, index=0, conv=conv, state=state, tools=set())
         return replace(_as_intent(env, "edit_campaign").step, rejected=False)
+    if (
+        step.intent == "update_contact"
+        and draft_in_play
+        and not step.slots.get("email")
+        and re.search(
+            r"\b(?:in|into|to|on)\s+(?:the|this|that|my|our)\s+(?:email|message|draft|newsletter)\b",
+            step.text,
+            re.IGNORECASE,
+        )
+    ):
+        # "put the contact's first name in the email" after a draft: personalizing the draft, not a contact
+        env = Env(step=step, index=0, conv=conv, state=state, tools=set())
+        return _as_intent(env, "edit_campaign").step
+    page = conv.page or {}
+    automation_in_play = (
+        page.get("object_type") == "automation" or (state.last_object or {}).get("object") == "automation"
+    )
+    if step.intent != "activate_automation" and automation_in_play and _TURN_ON.search(step.text):
+        # "switch this one on" on an automation's page
+        return replace(step, intent="activate_automation", slots={}, rejected=False)
     if step.intent in ("confirm", "deny") and _QUESTION.search(step.text) and len(step.text.split()) > 3:
         # "Who is the right audience for this?" is a question, not a yes
         return replace(step, intent="out_of_scope", rejected=True)

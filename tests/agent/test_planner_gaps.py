@@ -862,3 +862,51 @@ async def test_saved_response_search_uses_word_stems(chat, demo_world) -> None:
 async def test_question_is_not_a_yes(chat) -> None:
     result = await chat("Who is the right audience for this automation?")
     assert result.tool_calls == [] and "nothing waiting for a yes" not in result.answer
+
+
+async def test_subject_given_as_quoted_text(chat) -> None:
+    drafted = await chat("Draft a friendly email to win back customers who stopped buying")
+    result = await chat('use "Come back soon" as the subject')
+    assert _tools(result) == ["edit_campaign"] and result.tool_calls[0].args["subject"] == "Come back soon"
+    assert (
+        result.tool_calls[0].args["campaign"] == _out(drafted)["name"]
+        and "Subject: Come back soon" in result.answer
+    )
+
+
+async def test_contact_fields_put_in_the_email_edit_the_draft(chat) -> None:
+    drafted = await chat("Write an invitation email for our winter market")
+    result = await chat("put the contact's first name and company name in the email")
+    assert (
+        _tools(result) == ["edit_campaign"] and result.tool_calls[0].args["campaign"] == _out(drafted)["name"]
+    )
+
+
+async def test_switch_this_one_on_an_automation_page(chat, demo_world) -> None:
+    from core.automations import service as automations
+    from tools.context import PageContext
+
+    with demo_world.factory() as s:
+        row = next(
+            a for a in automations.list_automations(s, account_id=demo_world.account_id, status="inactive")
+        )
+    result = await chat(
+        "switch this one on", page=PageContext(page="automation", object_type="automation", object_id=row.id)
+    )
+    assert _tools(result) == ["activate_automation"] and result.approval is not None
+    await chat(decision={"decisions": [{"type": "reject"}]})
+    with demo_world.factory() as s:
+        assert (
+            next(
+                a for a in automations.list_automations(s, account_id=demo_world.account_id) if a.id == row.id
+            ).status.value
+            == "inactive"
+        )
+
+
+@pytest.mark.parametrize(
+    "text", ["is my sms registration finished?", "can we send text messages from this account yet?"]
+)
+async def test_sms_setup_questions_check_the_feature(chat, text) -> None:
+    result = await chat(text)
+    assert _tools(result) == ["check_feature"] and result.tool_calls[0].args == {"feature": "sms"}
