@@ -142,6 +142,13 @@ def campaign(d: dict[str, Any]) -> str:
     return text
 
 
+# Links that are personalization tags until the email is sent, named the way the campaign editor shows them.
+SYSTEM_LINKS = {
+    "%UNSUBSCRIBELINK%": "Unsubscribe link", "%UPDATELINK%": "Update-your-details link",
+    "%FORWARD2FRIEND%": "Forward to a friend", "%WEBCOPY%": "View in browser",
+}
+
+
 def clicks_report(d: dict[str, Any]) -> str:
     links = sorted(
         (lk for lk in d["links"] if not lk.get("is_honeypot")), key=lambda lk: -lk["unique_clicks"]
@@ -151,7 +158,9 @@ def clicks_report(d: dict[str, Any]) -> str:
     )
     if links:
         text += "\n" + "\n".join(
-            f"- {lk['url']}: {n(lk['unique_clicks'])} unique, {n(lk['clicks'])} total" for lk in links
+            f"- {SYSTEM_LINKS.get(str(lk['url']).upper(), lk['url'])}: {n(lk['unique_clicks'])} unique, "
+            f"{n(lk['clicks'])} total"
+            for lk in links
         )
     if d.get("bot_clicks_excluded"):
         text += f"\n{n(d['bot_clicks_excluded'])} bot clicks were left out."
