@@ -19,6 +19,7 @@ from typing import Any
 
 from agent.nlu.periods import find_periods, period_object
 from agent.nlu.slots import Catalog, match_catalog, to_int
+from core.periods import MONTHS
 
 NEG = (
     r"(?:never|not|no longer|did not|didn't|didnt|does not|doesn't|do not|don't|has not|hasn't|have not|"
@@ -286,23 +287,9 @@ def _engagement(clause: str, low: str, catalog: Catalog) -> dict[str, Any] | Non
     return None
 
 
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 _MONTH_CAMPAIGN = re.compile(
     r"\b(?:(?:the|my|our|that)\s+)?(?P<m>"
-    + "|".join(_MONTHS)
+    + "|".join(MONTHS)
     + r")(?:\s+20\d\d)?(?:'s)?\s+(?P<rest>(?:[\w&-]+\s+){0,3}?)"
     r"(?P<n>newsletter|campaign|email|e-mail|promo(?:tion)?|blast|sms|send|announcement)s?\b",
     re.IGNORECASE,

@@ -15,21 +15,8 @@ from typing import Any
 from agent.dialogue import DialogueState
 from agent.nlu.parse import IMPERATIVES, Step
 from agent.offline.reading import Conversation
+from core.periods import MONTHS
 
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 CAMPAIGN_NOUNS = (
     r"(?:newsletter|campaign|email|e-mail|promo(?:tion)?|sale|announcement|blast|sms|digest|update)"
 )

@@ -66,7 +66,9 @@ def test_rename_renames_the_draft_emails_and_keeps_the_description_true(
     session: Session, now: datetime
 ) -> None:
     aid, auto, ids = _welcome(session, now)
-    out = editing.rename_automation(session, account_id=aid, automation_id=auto, name="Onboarding", now=now)
+    out = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"rename_to": "Onboarding"}
+    )
     assert out.automation.name == "Onboarding" and out.automation.status is AutomationStatus.INACTIVE
     assert out.emails == [f"Onboarding — Email {k}" for k in (1, 2, 3)]
     assert [campaigns.get_campaign(session, account_id=aid, campaign_id=c).name for c in ids] == out.emails
@@ -83,7 +85,9 @@ def test_rename_renames_the_draft_emails_and_keeps_the_description_true(
 
 def test_waits_all_the_nth_or_the_one_before_an_email(session: Session, now: datetime) -> None:
     aid, auto, ids = _welcome(session, now)
-    every = editing.set_wait(session, account_id=aid, automation_id=auto, amount=3, now=now)
+    every = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"wait_amount": 3, "wait_unit": "days"}
+    )
     assert _shape(every) == [
         ("send", ids[0]),
         ("wait", (3, "days")),
@@ -92,22 +96,40 @@ def test_waits_all_the_nth_or_the_one_before_an_email(session: Session, now: dat
         ("send", ids[2]),
     ]
     assert every.changes == ["Every wait between emails is now 3 days."]
-    first = editing.set_wait(
-        session, account_id=aid, automation_id=auto, amount=1, unit="week", wait_number=1, now=now
+    first = editing.edit_automation(
+        session,
+        account_id=aid,
+        automation_id=auto,
+        now=now,
+        edit={"wait_amount": 1, "wait_unit": "week", "wait_number": 1},
     )
     assert _shape(first)[1] == ("wait", (1, "weeks")) and _shape(first)[3] == ("wait", (3, "days"))
     assert first.changes == ["The first wait is now 1 week."]
-    before3 = editing.set_wait(
-        session, account_id=aid, automation_id=auto, amount=12, unit="hours", before_email=3, now=now
+    before3 = editing.edit_automation(
+        session,
+        account_id=aid,
+        automation_id=auto,
+        now=now,
+        edit={"wait_amount": 12, "wait_unit": "hours", "wait_before_email": 3},
     )
     assert _shape(before3)[3] == ("wait", (12, "hours")) and _shape(before3)[1] == ("wait", (1, "weeks"))
     assert "wait 12 hours, send 'Welcome series — Email 3'" in before3.description
     # A wait before the first email is a new step.
-    lead = editing.set_wait(
-        session, account_id=aid, automation_id=auto, amount=1, unit="hours", before_email=1, now=now
+    lead = editing.edit_automation(
+        session,
+        account_id=aid,
+        automation_id=auto,
+        now=now,
+        edit={"wait_amount": 1, "wait_unit": "hours", "wait_before_email": 1},
     )
     assert _shape(lead)[0] == ("wait", (1, "hours")) and len(lead.automation.steps) == 6
-    last = editing.set_wait(session, account_id=aid, automation_id=auto, amount=4, wait_number=-1, now=now)
+    last = editing.edit_automation(
+        session,
+        account_id=aid,
+        automation_id=auto,
+        now=now,
+        edit={"wait_amount": 4, "wait_number": -1, "wait_unit": "days"},
+    )
     assert _shape(last)[4] == ("wait", (4, "days"))
 
 
@@ -115,9 +137,13 @@ def test_add_emails_at_the_end_or_after_one_copies_the_gap_and_the_sender(
     session: Session, now: datetime
 ) -> None:
     aid, auto, ids = _welcome(session, now)
-    editing.set_wait(session, account_id=aid, automation_id=auto, amount=5, now=now)
+    editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"wait_amount": 5, "wait_unit": "days"}
+    )
     before = _campaign_count(session, aid)
-    out = editing.add_emails(session, account_id=aid, automation_id=auto, now=now)
+    out = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"add_emails": 1}
+    )
     assert _campaign_count(session, aid) == before + 1
     new = campaigns.find_campaign(session, account_id=aid, name="Welcome series — Email 4")
     assert new.status is CampaignStatus.DRAFT and new.subject and new.blocks and new.from_name == "Acme"
@@ -126,14 +152,12 @@ def test_add_emails_at_the_end_or_after_one_copies_the_gap_and_the_sender(
     assert out.emails[-1] == "Welcome series — Email 4" and len(out.emails) == 4
     assert out.changes[0].startswith("Added 1 draft email at the end, each 5 days after the one before:")
 
-    middle = editing.add_emails(
+    middle = editing.edit_automation(
         session,
         account_id=aid,
         automation_id=auto,
-        after_email=1,
-        wait_amount=1,
-        topic="our summer collection",
         now=now,
+        edit={"add_after_email": 1, "wait_amount": 1, "topic": "our summer collection", "add_emails": 1},
     )
     fifth = campaigns.find_campaign(session, account_id=aid, name="Welcome series — Email 5")
     assert _shape(middle)[:4] == [
@@ -152,8 +176,16 @@ def test_add_emails_at_the_end_or_after_one_copies_the_gap_and_the_sender(
 
 def test_remove_an_email_and_its_wait(session: Session, now: datetime) -> None:
     aid, auto, ids = _welcome(session, now, emails=4)
-    editing.set_wait(session, account_id=aid, automation_id=auto, amount=1, wait_number=2, now=now)
-    out = editing.remove_email(session, account_id=aid, automation_id=auto, number=3, now=now)
+    editing.edit_automation(
+        session,
+        account_id=aid,
+        automation_id=auto,
+        now=now,
+        edit={"wait_amount": 1, "wait_number": 2, "wait_unit": "days"},
+    )
+    out = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"remove_email": 3}
+    )
     # Email 3 and the 1-day wait before it are gone; email 4 keeps its own wait.
     assert _shape(out) == [
         ("send", ids[0]),
@@ -166,12 +198,18 @@ def test_remove_an_email_and_its_wait(session: Session, now: datetime) -> None:
         "Removed email 3 ('Welcome series — Email 3') and the wait before it; its draft stays in your campaigns."
     ]
     assert campaigns.get_campaign(session, account_id=aid, campaign_id=ids[2]).status is CampaignStatus.DRAFT
-    first = editing.remove_email(session, account_id=aid, automation_id=auto, number=1, now=now)
+    first = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"remove_email": 1}
+    )
     assert _shape(first) == [("send", ids[1]), ("wait", (2, "days")), ("send", ids[3])]
-    last = editing.remove_email(session, account_id=aid, automation_id=auto, number=-1, now=now)
+    last = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"remove_email": -1}
+    )
     assert _shape(last) == [("send", ids[1])]
     with pytest.raises(InvalidRequest, match="only email"):
-        editing.remove_email(session, account_id=aid, automation_id=auto, number=1, now=now)
+        editing.edit_automation(
+            session, account_id=aid, automation_id=auto, now=now, edit={"remove_email": 1}
+        )
 
 
 def test_set_the_number_of_emails(session: Session, now: datetime) -> None:
@@ -186,8 +224,8 @@ def test_set_the_number_of_emails(session: Session, now: datetime) -> None:
 
 def test_change_the_trigger_to_a_list_a_tag_or_a_form(session: Session, now: datetime) -> None:
     aid, auto, _ = _welcome(session, now)
-    by_list = editing.change_trigger(
-        session, account_id=aid, automation_id=auto, trigger={"list": "vip club"}, now=now
+    by_list = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"trigger": {"list": "vip club"}}
     )
     vip_club = contacts.list_lists(session, account_id=aid)
     club_id = next(lst.id for lst in vip_club if lst.name == "VIP Club")
@@ -196,17 +234,17 @@ def test_change_the_trigger_to_a_list_a_tag_or_a_form(session: Session, now: dat
     )  # type: ignore[union-attr]
     assert by_list.changes == ["It now starts when someone subscribes to 'VIP Club'."]
     assert by_list.description.startswith("When someone subscribes to 'VIP Club': send")
-    by_tag = editing.change_trigger(
-        session, account_id=aid, automation_id=auto, trigger={"tag": "vip"}, now=now
+    by_tag = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"trigger": {"tag": "vip"}}
     )
     assert by_tag.automation.trigger.type == "tag_added" and by_tag.automation.trigger.tag == "VIP"  # type: ignore[union-attr]
     assert by_tag.description.startswith("When tag 'VIP' is added to a contact:")
     with pytest.raises(NotFound, match="Did you mean 'VIP Club'"):
-        editing.change_trigger(
-            session, account_id=aid, automation_id=auto, trigger={"list": "VIP Clubb"}, now=now
+        editing.edit_automation(
+            session, account_id=aid, automation_id=auto, now=now, edit={"trigger": {"list": "VIP Clubb"}}
         )
     with pytest.raises(InvalidRequest, match="What should start it"):
-        editing.change_trigger(session, account_id=aid, automation_id=auto, trigger={}, now=now)
+        editing.edit_automation(session, account_id=aid, automation_id=auto, now=now, edit={"trigger": {}})
     content.create_form(
         session,
         account_id=aid,
@@ -214,16 +252,20 @@ def test_change_the_trigger_to_a_list_a_tag_or_a_form(session: Session, now: dat
         fields=[{"name": "email", "type": "email", "required": True}],
         now=now,
     )
-    by_form = editing.change_trigger(
-        session, account_id=aid, automation_id=auto, trigger={"form": "Demo request"}, now=now
+    by_form = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"trigger": {"form": "Demo request"}}
     )
     assert by_form.description.startswith("When someone submits the form 'Demo request':")
 
 
 def test_change_an_emails_subject(session: Session, now: datetime) -> None:
     aid, auto, ids = _welcome(session, now)
-    out = editing.set_email_subject(
-        session, account_id=aid, automation_id=auto, number=2, subject="Your first tips", now=now
+    out = editing.edit_automation(
+        session,
+        account_id=aid,
+        automation_id=auto,
+        now=now,
+        edit={"email_number": 2, "subject": "Your first tips"},
     )
     assert campaigns.get_campaign(session, account_id=aid, campaign_id=ids[1]).subject == "Your first tips"
     assert out.changes == ["Email 2 ('Welcome series — Email 2') now has the subject 'Your first tips'."]
@@ -255,7 +297,13 @@ def test_an_email_number_out_of_range_says_the_valid_range(
 def test_wait_number_out_of_range_and_bad_combinations(session: Session, now: datetime) -> None:
     aid, auto, _ = _welcome(session, now)
     with pytest.raises(InvalidRequest, match="has 2 waits, so there is no wait 3. Give a number from 1 to 2"):
-        editing.set_wait(session, account_id=aid, automation_id=auto, amount=1, wait_number=3, now=now)
+        editing.edit_automation(
+            session,
+            account_id=aid,
+            automation_id=auto,
+            now=now,
+            edit={"wait_amount": 1, "wait_number": 3, "wait_unit": "days"},
+        )
     for edit, message in [
         ({}, "Nothing to change"),
         ({"wait_number": 1}, "How long should that wait be"),
@@ -284,14 +332,21 @@ def test_an_active_automation_only_takes_a_new_name(session: Session, now: datet
         with pytest.raises(Conflict, match="is active.*Pause it first.*activate it again"):
             editing.edit_automation(session, account_id=aid, automation_id=auto, now=now, edit=edit)
     assert automations.get_automation(session, account_id=aid, automation_id=auto).steps == before.steps
-    renamed = editing.rename_automation(
-        session, account_id=aid, automation_id=auto, name="Live welcome", now=now
+    renamed = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"rename_to": "Live welcome"}
     )
     assert renamed.automation.name == "Live welcome" and renamed.automation.status is AutomationStatus.ACTIVE
     assert renamed.automation.steps == before.steps
     # Paused, it can change again.
     automations.deactivate_automation(session, account_id=aid, automation_id=auto, now=now)
-    assert len(editing.add_emails(session, account_id=aid, automation_id=auto, now=now).emails) == 4
+    assert (
+        len(
+            editing.edit_automation(
+                session, account_id=aid, automation_id=auto, now=now, edit={"add_emails": 1}
+            ).emails
+        )
+        == 4
+    )
 
 
 def test_the_win_back_branches_are_kept_when_emails_change(session: Session, now: datetime) -> None:
@@ -299,18 +354,24 @@ def test_the_win_back_branches_are_kept_when_emails_change(session: Session, now
     contacts.create_tag(session, account_id=aid, name="Lapsed customer")
     built = build_automation(session, account_id=aid, spec={"kind": "win_back"}, now=now)
     auto, ids = built.automation.id, [c.id for c in built.campaigns]
-    out = editing.remove_email(session, account_id=aid, automation_id=auto, number=2, now=now)
+    out = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"remove_email": 2}
+    )
     steps = out.automation.steps
     assert [st.type for st in steps] == ["send_email", "wait", "if_else"]
     branch = steps[2]
     assert branch.yes == [] and branch.condition["root"]["conditions"][0]["campaign"] == ids[0]  # type: ignore[union-attr]
     assert [st.type for st in branch.no] == ["send_email"] and branch.no[0].campaign == ids[2]  # type: ignore[union-attr]
-    added = editing.add_emails(session, account_id=aid, automation_id=auto, now=now)
+    added = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"add_emails": 1}
+    )
     assert (
         len(added.emails) == 3
         and "then if they opened 'Win-back series — Email 3': stop" in added.description
     )
-    waits = editing.set_wait(session, account_id=aid, automation_id=auto, amount=2, now=now)
+    waits = editing.edit_automation(
+        session, account_id=aid, automation_id=auto, now=now, edit={"wait_amount": 2, "wait_unit": "days"}
+    )
     assert waits.description.count("wait 2 days") == 2
 
 
@@ -334,10 +395,16 @@ def test_other_branches_cannot_be_numbered(session: Session, now: datetime) -> N
         ],
     )
     with pytest.raises(InvalidRequest, match="if/else branches"):
-        editing.set_wait(session, account_id=aid, automation_id=auto.id, amount=2, now=now)
+        editing.edit_automation(
+            session,
+            account_id=aid,
+            automation_id=auto.id,
+            now=now,
+            edit={"wait_amount": 2, "wait_unit": "days"},
+        )
     assert (
-        editing.rename_automation(
-            session, account_id=aid, automation_id=auto.id, name="Custom 2", now=now
+        editing.edit_automation(
+            session, account_id=aid, automation_id=auto.id, now=now, edit={"rename_to": "Custom 2"}
         ).automation.name
         == "Custom 2"
     )
@@ -350,8 +417,8 @@ def test_rename_clash_and_failed_edits_leave_nothing_behind(session: Session, no
         session, account_id=aid, spec={"kind": "win_back", "trigger": {"tag": "Lapsed"}}, now=now
     ).automation
     with pytest.raises(Conflict, match="already exists"):
-        editing.rename_automation(
-            session, account_id=aid, automation_id=auto, name=other.name.upper(), now=now
+        editing.edit_automation(
+            session, account_id=aid, automation_id=auto, now=now, edit={"rename_to": other.name.upper()}
         )
     before = _campaign_count(session, aid)
     # The new email would be written before the unknown list is found: the savepoint takes it back.
@@ -376,8 +443,8 @@ def test_trigger_plan_gate(session: Session, now: datetime) -> None:
     from core.errors import FeatureUnavailable
 
     with pytest.raises(FeatureUnavailable, match="Date based"):
-        editing.change_trigger(
-            session, account_id=aid, automation_id=auto, trigger={"date_field": "Birthday"}, now=now
+        editing.edit_automation(
+            session, account_id=aid, automation_id=auto, now=now, edit={"trigger": {"date_field": "Birthday"}}
         )
 
 
@@ -390,8 +457,8 @@ def test_tenant_isolation(session: Session, now: datetime) -> None:
             editing.edit_automation(session, account_id=other, automation_id=auto, now=now, edit=edit)
     # Another account's list is not a trigger here, and nothing of A changed.
     with pytest.raises(NotFound, match="No list named 'Theirs'"):
-        editing.change_trigger(
-            session, account_id=aid, automation_id=auto, trigger={"list": "Theirs"}, now=now
+        editing.edit_automation(
+            session, account_id=aid, automation_id=auto, now=now, edit={"trigger": {"list": "Theirs"}}
         )
     assert automations.get_automation(session, account_id=aid, automation_id=auto).name == "Welcome series"
     assert _campaign_count(session, other) == 0
